@@ -1,0 +1,181 @@
+"""The schema. Only `contacts` holds Telegram user or chat ids; everything else refers to people by
+random or internal ids, so answers and exports stay pseudonymous."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Enum,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from bot.db.types import JSONValue, UTCDateTime
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def _values(kind: type[enum.StrEnum]) -> list[str]:
+    """Store enum values ("in_progress"), not member names."""
+    return [member.value for member in kind]
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+class ResponseStatus(enum.StrEnum):
+    IN_PROGRESS = "in_progress"
+    COMPLETED = "completed"
+
+
+class ConsentKind(enum.StrEnum):
+    PRIVACY_NOTICE = "privacy_notice"
+
+
+class Contact(Base):
+    """A person reachable on Telegram. The one table that knows who someone is."""
+
+    __tablename__ = "contacts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    telegram_id: Mapped[int] = mapped_column(BigInteger, unique=True)
+    chat_id: Mapped[int] = mapped_column(BigInteger)
+    language: Mapped[str | None] = mapped_column(String(16))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class Consent(Base):
+    """An acknowledgement or consent, with the version and language of the text the person saw."""
+
+    __tablename__ = "consents"
+    __table_args__ = (Index("ix_consents_contact_kind", "contact_id", "kind"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    contact_id: Mapped[int] = mapped_column(ForeignKey("contacts.id", ondelete="CASCADE"))
+    kind: Mapped[ConsentKind] = mapped_column(
+        Enum(ConsentKind, native_enum=False, length=32, values_callable=_values)
+    )
+    version: Mapped[int] = mapped_column(Integer)
+    language: Mapped[str] = mapped_column(String(16))
+    given_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class SurveyVersion(Base):
+    """One version of a survey file, as staff wrote it (the YAML source is the definition)."""
+
+    __tablename__ = "surveys"
+    __table_args__ = (UniqueConstraint("slug", "version"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    slug: Mapped[str] = mapped_column(String(64))
+    version: Mapped[int] = mapped_column(Integer)
+    source: Mapped[str] = mapped_column(Text)
+    checksum: Mapped[str] = mapped_column(String(64))
+    structure_key: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class Round(Base):
+    """One survey version open to residents for a period."""
+
+    __tablename__ = "rounds"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    survey_id: Mapped[int] = mapped_column(ForeignKey("surveys.id"))
+    title: Mapped[str | None] = mapped_column(Text)
+    payload: Mapped[str] = mapped_column(String(64), unique=True)
+    opens_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    closes_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    is_test: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    survey: Mapped[SurveyVersion] = relationship(lazy="raise")
+
+    def is_open(self, at: datetime) -> bool:
+        if self.closed_at is not None and self.closed_at <= at:
+            return False
+        if self.closes_at is not None and self.closes_at <= at:
+            return False
+        return self.opens_at <= at
+
+
+class Respondent(Base):
+    """A random, per-round stand-in for a person; the link to the contact can be cut (retention, /forget)."""
+
+    __tablename__ = "respondents"
+    __table_args__ = (UniqueConstraint("contact_id", "round_id"),)
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    contact_id: Mapped[int | None] = mapped_column(ForeignKey("contacts.id", ondelete="SET NULL"))
+    round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id", ondelete="CASCADE"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class Response(Base):
+    """A respondent's answers to one round, and where they are in it."""
+
+    __tablename__ = "responses"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id", ondelete="CASCADE"), index=True)
+    respondent_id: Mapped[str] = mapped_column(ForeignKey("respondents.id", ondelete="CASCADE"), unique=True)
+    language: Mapped[str] = mapped_column(String(16))
+    status: Mapped[ResponseStatus] = mapped_column(
+        Enum(ResponseStatus, native_enum=False, length=16, values_callable=_values),
+        default=ResponseStatus.IN_PROGRESS,
+    )
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    source: Mapped[str | None] = mapped_column(String(64))
+    current_question: Mapped[str | None] = mapped_column(String(64))
+    pending: Mapped[dict[str, Any] | None] = mapped_column(JSONValue)
+    revision: Mapped[int] = mapped_column(Integer, default=1)
+
+    __mapper_args__ = {"version_id_col": revision}  # noqa: RUF012 - SQLAlchemy reads a plain dict
+
+
+class Answer(Base):
+    """One answer, typed (choice ids, numbers, ISO dates, text), never a label."""
+
+    __tablename__ = "answers"
+    __table_args__ = (UniqueConstraint("response_id", "question_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    response_id: Mapped[int] = mapped_column(ForeignKey("responses.id", ondelete="CASCADE"))
+    question_id: Mapped[str] = mapped_column(String(64))
+    value: Mapped[Any] = mapped_column(JSONValue, nullable=True)
+    other_text: Mapped[str | None] = mapped_column(Text)
+    answered_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class FsmRecord(Base):
+    """aiogram FSM state when no Redis is configured. The key is a keyed hash, never raw ids."""
+
+    __tablename__ = "fsm_states"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    state: Mapped[str | None] = mapped_column(String(200))
+    data: Mapped[dict[str, Any]] = mapped_column(JSONValue)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -1,0 +1,67 @@
+"""One error tree for consultbot.
+
+A `ConsultError` carries what the person may be told, as an English msgid marked for translation; the
+error router translates it. Nothing here imports aiogram, so services raise these freely.
+"""
+
+from __future__ import annotations
+
+
+def N_(message: str) -> str:
+    """Mark a string for extraction without translating it now (translated where it is shown)."""
+    return message
+
+
+class ConfigError(Exception):
+    """The deployment is misconfigured; the message says what to fix, in one line."""
+
+
+class ConsultError(Exception):
+    """A failure the person may be told about."""
+
+    user_message = N_("Something went wrong. Please try again.")
+
+
+class TryAgainLater(ConsultError):
+    """A passing fault (database hiccup): nothing was saved, the same action can be repeated."""
+
+    user_message = N_(
+        "Sorry, I could not save that just now. Nothing was lost: please try again in a moment."
+    )
+
+
+class StaleAction(ConsultError):
+    """A button from an older message, or an action that no longer applies."""
+
+    user_message = N_("This button is from an earlier message. Here is where you are now.")
+
+
+class RoundNotFound(ConsultError):
+    user_message = N_("I don't know this consultation. Here are the ones that are open now.")
+
+
+class RoundClosed(ConsultError):
+    user_message = N_("This consultation is closed. Thank you for your interest!")
+
+
+class RoundNotOpenYet(ConsultError):
+    user_message = N_("This consultation has not opened yet. Please come back later.")
+
+
+class AlreadySubmitted(ConsultError):
+    user_message = N_("You have already answered this consultation. Thank you!")
+
+
+def user_error_for(exc: BaseException) -> ConsultError | None:
+    """What to tell the person about an unexpected exception, when it is one we understand."""
+    from sqlalchemy.exc import DBAPIError, IntegrityError
+    from sqlalchemy.orm.exc import StaleDataError
+
+    if isinstance(exc, ConsultError):
+        return exc
+    if isinstance(exc, StaleDataError | IntegrityError):
+        # Another update of the same person won the race (two taps at once): theirs is saved.
+        return StaleAction()
+    if isinstance(exc, DBAPIError | OSError | TimeoutError):
+        return TryAgainLater()
+    return None

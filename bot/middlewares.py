@@ -1,0 +1,54 @@
+"""Update-level middleware: one database session per update, committed after the handler returns."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from aiogram import BaseMiddleware
+from aiogram.types import TelegramObject, User
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.context import AppContext
+from bot.db.current import current_session
+from bot.services.container import Services
+
+
+class UnitOfWork(BaseMiddleware):
+    """Everything an update changes is saved together, or not at all (the session rolls back on error).
+
+    It also looks up the person's contact once, so the language middleware and handlers share it.
+    """
+
+    def __init__(self, ctx: AppContext) -> None:
+        self._ctx = ctx
+
+    async def __call__(
+        self,
+        handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]],
+        event: TelegramObject,
+        data: dict[str, Any],
+    ) -> Any:
+        async with self._ctx.sessions() as session:
+            token = current_session.set(session)
+            try:
+                return await self._handle(handler, event, data, session)
+            finally:
+                current_session.reset(token)
+
+    async def _handle(
+        self,
+        handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]],
+        event: TelegramObject,
+        data: dict[str, Any],
+        session: AsyncSession,
+    ) -> Any:
+        services = Services(session, self._ctx)
+        data["services"] = services
+        user: User | None = data.get("event_from_user")
+        contact = await services.contacts.find(user.id) if user is not None else None
+        data["contact"] = contact
+        data["contact_language"] = contact.language if contact is not None else None
+        result = await handler(event, data)
+        await session.commit()
+        return result

@@ -1,0 +1,509 @@
+"""A resident answering a round: the service between Telegram handlers and the pure survey engine.
+
+Progress lives in our tables (responses.current_question / pending, answers), so a resident continues at
+the same question after leaving, after a restart, or on another bot process. Each answer and the new
+position are written in the same unit of work; the response's `revision` column makes two concurrent
+updates of one response conflict instead of interleaving (the loser is told its button is stale).
+"""
+
+from __future__ import annotations
+
+import enum
+import secrets
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import delete, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.clock import Clock
+from bot.db.models import Answer, Contact, Respondent, Response, ResponseStatus, Round, SurveyVersion
+from bot.db.upsert import insert_ignore, upsert
+from bot.errors import AlreadySubmitted, RoundClosed, RoundNotFound, RoundNotOpenYet, StaleAction
+from bot.services.privacy import PrivacyService
+from bot.services.surveys import SurveyStore
+from surveys import (
+    Ask,
+    InvalidAnswer,
+    Question,
+    QuestionType,
+    Review,
+    Step,
+    Survey,
+    apply_answer,
+    ask,
+    needs_other_text,
+    next_step,
+    parse_text,
+    previous_question,
+    skip,
+)
+from surveys.model import AnswerValue
+
+REVIEW = -1  # the question index that stands for the review screen in callback data
+
+
+class Phase(enum.StrEnum):
+    """What the resident is being asked right now."""
+
+    QUESTION = "question"
+    OTHER_TEXT = "other_text"  # "please specify" after choosing Other
+    REVIEW = "review"
+    DONE = "done"
+
+
+@dataclass
+class Progress:
+    """A response as the handlers render it."""
+
+    round: Round
+    survey: Survey
+    response: Response
+    answers: dict[str, AnswerValue | None]
+    other_texts: dict[str, str]
+    step: Step
+    phase: Phase
+    selection: list[str] = field(default_factory=list)  # select_multiple ticks or rank order so far
+    fresh: bool = False  # just started: show the description first
+
+    @property
+    def language(self) -> str:
+        return self.response.language
+
+    @property
+    def question(self) -> Question | None:
+        return self.step.question if isinstance(self.step, Ask) else None
+
+    @property
+    def shown_index(self) -> int:
+        """The index buttons of the current screen carry (REVIEW on the review or done screens)."""
+        question = self.question
+        return self.survey.index_of(question.id) if question is not None else REVIEW
+
+
+@dataclass(frozen=True)
+class NeedsPrivacy:
+    """The resident must see and acknowledge the privacy notice before anything is stored."""
+
+    round: Round
+    survey: Survey
+
+
+@dataclass(frozen=True)
+class Rejected:
+    """The input was not a valid answer; nothing was stored; ask the same question again."""
+
+    progress: Progress
+    error: InvalidAnswer
+
+
+class SurveyRunner:
+    def __init__(
+        self, session: AsyncSession, store: SurveyStore, privacy: PrivacyService, clock: Clock, today: Any
+    ) -> None:
+        self._session = session
+        self._store = store
+        self._privacy = privacy
+        self._clock = clock
+        self._today = today  # callable giving the city's current date, for `today` in date bounds
+
+    # --- entering a round -------------------------------------------------------------------------
+
+    async def round_and_survey(self, round_id: int) -> tuple[Round, Survey]:
+        row = (
+            await self._session.execute(
+                select(Round, SurveyVersion.checksum)
+                .join(SurveyVersion, Round.survey_id == SurveyVersion.id)
+                .where(Round.id == round_id)
+            )
+        ).first()
+        if row is None:
+            raise RoundNotFound()
+        rnd, survey_checksum = row
+        return rnd, await self._store.survey_for(rnd.survey_id, survey_checksum)
+
+    def _check_open(self, rnd: Round) -> None:
+        now = self._clock.now()
+        if rnd.opens_at > now:
+            raise RoundNotOpenYet()
+        if not rnd.is_open(now):
+            raise RoundClosed()
+
+    async def enter(
+        self, contact: Contact | None, round_id: int, language: str, source: str | None = None
+    ) -> Progress | NeedsPrivacy:
+        """Start or continue a round; a completed response comes back in the DONE phase, unchanged."""
+        rnd, survey = await self.round_and_survey(round_id)
+        existing = await self._response_of(contact, round_id) if contact is not None else None
+        if existing is not None and existing.status is ResponseStatus.COMPLETED:
+            return await self._progress(rnd, survey, existing)
+        self._check_open(rnd)
+        if not await self._privacy.has_acknowledged(contact):
+            return NeedsPrivacy(rnd, survey)
+        assert contact is not None
+        fresh = existing is None
+        response = existing or await self._create_response(contact, rnd, language, source)
+        progress = await self._progress(rnd, survey, response)
+        progress.fresh = fresh
+        return progress
+
+    async def _create_response(
+        self, contact: Contact, rnd: Round, language: str, source: str | None
+    ) -> Response:
+        """Create the respondent and response; a concurrent twin makes these no-ops (unique constraints)."""
+        now = self._clock.now()
+        await self._session.execute(
+            insert_ignore(
+                self._session,
+                Respondent,
+                {
+                    "id": secrets.token_hex(16),
+                    "contact_id": contact.id,
+                    "round_id": rnd.id,
+                    "created_at": now,
+                },
+                conflict=["contact_id", "round_id"],
+            )
+        )
+        respondent_id = await self._session.scalar(
+            select(Respondent.id).where(Respondent.contact_id == contact.id, Respondent.round_id == rnd.id)
+        )
+        await self._session.execute(
+            insert_ignore(
+                self._session,
+                Response,
+                {
+                    "round_id": rnd.id,
+                    "respondent_id": respondent_id,
+                    "language": language,
+                    "status": ResponseStatus.IN_PROGRESS,
+                    "started_at": now,
+                    "updated_at": now,
+                    "source": source,
+                    "revision": 1,
+                },
+                conflict=["respondent_id"],
+            )
+        )
+        response = await self._session.scalar(select(Response).where(Response.respondent_id == respondent_id))
+        assert response is not None
+        return response
+
+    async def _response_of(self, contact: Contact, round_id: int) -> Response | None:
+        return await self._session.scalar(
+            select(Response)
+            .join(Respondent, Response.respondent_id == Respondent.id)
+            .where(Respondent.contact_id == contact.id, Response.round_id == round_id)
+        )
+
+    async def active(self, contact: Contact | None) -> Progress | None:
+        """The in-progress response the resident touched last (where typed answers go)."""
+        if contact is None:
+            return None
+        response = await self._session.scalar(
+            select(Response)
+            .join(Respondent, Response.respondent_id == Respondent.id)
+            .where(Respondent.contact_id == contact.id, Response.status == ResponseStatus.IN_PROGRESS)
+            .order_by(Response.updated_at.desc(), Response.id.desc())
+            .limit(1)
+        )
+        if response is None:
+            return None
+        rnd, survey = await self.round_and_survey(response.round_id)
+        return await self._progress(rnd, survey, response)
+
+    async def load(self, contact: Contact | None, round_id: int, shown_index: int) -> Progress:
+        """The progress a button refers to; StaleAction when the button is not from the current screen."""
+        if contact is None:
+            raise StaleAction()
+        response = await self._response_of(contact, round_id)
+        if response is None:
+            raise StaleAction()
+        rnd, survey = await self.round_and_survey(round_id)
+        progress = await self._progress(rnd, survey, response)
+        if response.status is ResponseStatus.COMPLETED:
+            raise AlreadySubmitted()
+        if progress.shown_index != shown_index:
+            raise StaleButton(progress)
+        self._check_open(rnd)
+        return progress
+
+    async def _progress(self, rnd: Round, survey: Survey, response: Response) -> Progress:
+        rows = await self._session.execute(
+            select(Answer.question_id, Answer.value, Answer.other_text).where(
+                Answer.response_id == response.id
+            )
+        )
+        answers: dict[str, AnswerValue | None] = {}
+        others: dict[str, str] = {}
+        for question_id, value, other_text in rows:
+            if survey.has_question(question_id):
+                answers[question_id] = value
+                if other_text is not None:
+                    others[question_id] = other_text
+        return self._with_step(rnd, survey, response, answers, others)
+
+    def _with_step(
+        self,
+        rnd: Round,
+        survey: Survey,
+        response: Response,
+        answers: dict[str, AnswerValue | None],
+        others: dict[str, str],
+    ) -> Progress:
+        pending = response.pending or {}
+        if response.status is ResponseStatus.COMPLETED:
+            return Progress(rnd, survey, response, answers, others, Review(), Phase.DONE)
+        step: Step
+        current = response.current_question
+        if current is not None and survey.has_question(current):
+            try:
+                step = ask(survey, answers, current)
+            except InvalidAnswer:
+                step = next_step(survey, answers)
+        else:
+            step = next_step(survey, answers)
+        phase = Phase.REVIEW if isinstance(step, Review) else Phase.QUESTION
+        selection: list[str] = []
+        if isinstance(step, Ask) and pending.get("q") == step.question.id:
+            if pending.get("other"):
+                phase = Phase.OTHER_TEXT
+            selection = list(pending.get("selection", []))
+        return Progress(rnd, survey, response, answers, others, step, phase, selection)
+
+    # --- answering ---------------------------------------------------------------------------------
+
+    async def choose(self, progress: Progress, choice: str | int) -> Progress | Rejected:
+        """A button answer to a select_one, yes_no or scale question."""
+        question = self._current(progress)
+        value: AnswerValue = choice
+        try:
+            answers = apply_answer(progress.survey, progress.answers, question.id, value, today=self._today())
+        except InvalidAnswer as error:
+            return Rejected(progress, error)
+        if needs_other_text(question, answers[question.id]):
+            return await self._await_other(progress, answers[question.id])
+        return await self._save(progress, answers, {question.id: None})
+
+    async def toggle(self, progress: Progress, choice: str) -> Progress:
+        """Tick or untick a select_multiple choice (kept as pending until Done)."""
+        question = self._current(progress)
+        if choice not in question.choice_ids:
+            raise StaleButton(progress)
+        selection = list(progress.selection)
+        if choice in selection:
+            selection.remove(choice)
+        else:
+            selection.append(choice)
+        ordered = [c for c in question.choice_ids if c in selection]
+        return await self._set_pending(progress, {"q": question.id, "selection": ordered})
+
+    async def finish_selection(self, progress: Progress) -> Progress | Rejected:
+        """Done on a select_multiple: the ticks become the answer (min/max enforced)."""
+        question = self._current(progress)
+        try:
+            answers = apply_answer(
+                progress.survey, progress.answers, question.id, list(progress.selection), today=self._today()
+            )
+        except InvalidAnswer as error:
+            return Rejected(progress, error)
+        if needs_other_text(question, answers[question.id]):
+            return await self._await_other(progress, answers[question.id])
+        return await self._save(progress, answers, {question.id: None})
+
+    async def rank_pick(self, progress: Progress, choice: str) -> Progress | Rejected:
+        """The next choice in a rank question; the answer is stored once `top` choices are ranked."""
+        question = self._current(progress)
+        if choice not in question.choice_ids or choice in progress.selection:
+            raise StaleButton(progress)
+        ranked = [*progress.selection, choice]
+        if len(ranked) < question.rank_size:
+            return await self._set_pending(progress, {"q": question.id, "selection": ranked})
+        try:
+            answers = apply_answer(
+                progress.survey, progress.answers, question.id, ranked, today=self._today()
+            )
+        except InvalidAnswer as error:
+            return Rejected(progress, error)
+        return await self._save(progress, answers, {question.id: None})
+
+    async def rank_restart(self, progress: Progress) -> Progress:
+        question = self._current(progress)
+        return await self._set_pending(progress, {"q": question.id, "selection": []})
+
+    async def type_answer(self, progress: Progress, text: str) -> Progress | Rejected:
+        """A typed answer: to a text/number/date question, or the "please specify" of Other."""
+        question = self._current(progress)
+        if progress.phase is Phase.OTHER_TEXT:
+            try:
+                other = parse_text(_as_text_question(question), text)
+            except InvalidAnswer as error:
+                return Rejected(progress, error)
+            value = (progress.response.pending or {}).get("value")
+            answers = apply_answer(progress.survey, progress.answers, question.id, value, today=self._today())
+            return await self._save(progress, answers, {question.id: str(other)})
+        try:
+            value = parse_text(question, text)
+            answers = apply_answer(progress.survey, progress.answers, question.id, value, today=self._today())
+        except InvalidAnswer as error:
+            return Rejected(progress, error)
+        return await self._save(progress, answers, {question.id: None})
+
+    async def skip(self, progress: Progress) -> Progress | Rejected:
+        question = self._current(progress)
+        try:
+            answers = skip(progress.survey, progress.answers, question.id)
+        except InvalidAnswer as error:
+            return Rejected(progress, error)
+        return await self._save(progress, answers, {question.id: None})
+
+    async def back(self, progress: Progress) -> Progress:
+        """Go to the previous relevant question, to change its answer."""
+        current = progress.question.id if progress.question is not None else None
+        previous = previous_question(progress.survey, progress.answers, current)
+        if previous is None:
+            return progress
+        return await self._move(progress, previous.id)
+
+    async def change(self, progress: Progress, question_id: str) -> Progress:
+        """From the review: ask a question again."""
+        return await self._move(progress, question_id)
+
+    async def submit(self, progress: Progress) -> Progress:
+        if not isinstance(progress.step, Review) or progress.phase is not Phase.REVIEW:
+            raise StaleButton(progress)
+        now = self._clock.now()
+        progress.response.status = ResponseStatus.COMPLETED
+        progress.response.completed_at = now
+        progress.response.updated_at = now
+        progress.response.current_question = None
+        progress.response.pending = None
+        await self._session.flush()
+        progress.phase = Phase.DONE
+        return progress
+
+    async def set_language(self, progress: Progress, language: str) -> Progress:
+        progress.response.language = language
+        progress.response.updated_at = self._clock.now()
+        await self._session.flush()
+        return progress
+
+    # --- writing -----------------------------------------------------------------------------------
+
+    def _current(self, progress: Progress) -> Question:
+        if progress.question is None:
+            raise StaleButton(progress)
+        return progress.question
+
+    async def _await_other(self, progress: Progress, value: AnswerValue | None) -> Progress:
+        question = self._current(progress)
+        selection = value if isinstance(value, list) else []
+        return await self._set_pending(
+            progress, {"q": question.id, "other": True, "value": value, "selection": selection}
+        )
+
+    async def _set_pending(self, progress: Progress, pending: dict[str, Any]) -> Progress:
+        response = progress.response
+        response.pending = pending
+        response.updated_at = self._clock.now()
+        await self._session.flush()
+        return self._with_step(
+            progress.round, progress.survey, response, progress.answers, progress.other_texts
+        )
+
+    async def _move(self, progress: Progress, question_id: str) -> Progress:
+        try:
+            ask(progress.survey, progress.answers, question_id)
+        except InvalidAnswer as exc:
+            raise StaleButton(progress) from exc
+        response = progress.response
+        response.current_question = question_id
+        response.pending = None
+        response.updated_at = self._clock.now()
+        await self._session.flush()
+        return self._with_step(
+            progress.round, progress.survey, response, progress.answers, progress.other_texts
+        )
+
+    async def _save(
+        self,
+        progress: Progress,
+        answers: dict[str, AnswerValue | None],
+        other_texts: dict[str, str | None],
+    ) -> Progress:
+        """Store the new answers and position together. The response row is written first: its revision
+        check is what makes a concurrent twin of this update fail before it touches any answer."""
+        # Re-check the round inside this transaction, with a share lock on PostgreSQL: a close that
+        # commits first makes this answer refused; one that comes later waits for this answer.
+        closed_at = await self._session.scalar(
+            select(Round.closed_at).where(Round.id == progress.round.id).with_for_update(read=True)
+        )
+        if closed_at is not None and closed_at <= self._clock.now():
+            raise RoundClosed()
+        now = self._clock.now()
+        response = progress.response
+        response.current_question = None
+        response.pending = None
+        response.updated_at = now
+        await self._session.flush()
+        removed = [qid for qid in progress.answers if qid not in answers]
+        if removed:
+            await self._session.execute(
+                delete(Answer).where(Answer.response_id == response.id, Answer.question_id.in_(removed))
+            )
+        others = dict(progress.other_texts)
+        for question_id, other in other_texts.items():
+            if other is None:
+                others.pop(question_id, None)
+            else:
+                others[question_id] = other
+        for question_id, value in answers.items():
+            if (
+                question_id in progress.answers
+                and progress.answers[question_id] == value
+                and (question_id not in other_texts)
+            ):
+                continue
+            await self._session.execute(
+                upsert(
+                    self._session,
+                    Answer,
+                    {
+                        "response_id": response.id,
+                        "question_id": question_id,
+                        "value": value,
+                        "other_text": others.get(question_id),
+                        "answered_at": now,
+                    },
+                    conflict=["response_id", "question_id"],
+                    update=["value", "other_text", "answered_at"],
+                )
+            )
+        for question_id in removed:
+            others.pop(question_id, None)
+        return self._with_step(progress.round, progress.survey, response, answers, others)
+
+
+class StaleButton(StaleAction):
+    """A button that is not from the current screen; carries the current progress to show instead."""
+
+    def __init__(self, progress: Progress) -> None:
+        super().__init__()
+        self.progress = progress
+
+
+def _as_text_question(question: Question) -> Question:
+    """The free-text "please specify" that follows an Other choice."""
+    from dataclasses import replace
+
+    return replace(
+        question,
+        type=QuestionType.TEXT,
+        max_length=500,
+        constraint=None,
+        relevant=None,
+        min=None,
+        max=None,
+        choices=(),
+        other=False,
+    )

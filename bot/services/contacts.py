@@ -1,0 +1,36 @@
+"""Contacts: the one place where a Telegram id meets consultbot's own ids."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.clock import Clock
+from bot.db.models import Contact
+
+
+class ContactService:
+    def __init__(self, session: AsyncSession, clock: Clock) -> None:
+        self._session = session
+        self._clock = clock
+
+    async def find(self, telegram_id: int) -> Contact | None:
+        result = await self._session.execute(select(Contact).where(Contact.telegram_id == telegram_id))
+        return result.scalar_one_or_none()
+
+    async def ensure(self, telegram_id: int, chat_id: int, language: str) -> Contact:
+        """The person's contact record, created on their first action that needs one."""
+        contact = await self.find(telegram_id)
+        if contact is None:
+            contact = Contact(
+                telegram_id=telegram_id, chat_id=chat_id, language=language, created_at=self._clock.now()
+            )
+            self._session.add(contact)
+            await self._session.flush()
+        return contact
+
+    async def set_language(self, telegram_id: int, chat_id: int, language: str) -> Contact:
+        contact = await self.ensure(telegram_id, chat_id, language)
+        contact.language = language
+        await self._session.flush()
+        return contact

@@ -1,0 +1,55 @@
+"""The HTTP side: Telegram's webhook (secret checked, answered after the update is processed) and
+GET /healthz for container health checks."""
+
+from __future__ import annotations
+
+import asyncio
+import hmac
+import logging
+
+from aiogram import Bot, Dispatcher
+from aiogram.webhook.aiohttp_server import SimpleRequestHandler
+from aiohttp import web
+from sqlalchemy import text
+
+from bot.context import AppContext
+
+log = logging.getLogger(__name__)
+CONTEXT_KEY: web.AppKey[AppContext] = web.AppKey("consultbot_context", AppContext)
+HEALTH_TIMEOUT_S = 3.0
+
+
+class SecretWebhookHandler(SimpleRequestHandler):
+    """aiogram's handler, but a missing or wrong secret is a 403 and nothing is processed, and updates
+    are processed before Telegram gets its answer (so an answer is never acknowledged unsaved)."""
+
+    def __init__(self, dispatcher: Dispatcher, bot: Bot, secret: str) -> None:
+        super().__init__(dispatcher, bot, handle_in_background=False, secret_token=secret)
+        self._secret = secret
+
+    async def handle(self, request: web.Request) -> web.Response:
+        given = request.headers.get("X-Telegram-Bot-Api-Secret-Token", "")
+        if not hmac.compare_digest(given.encode(), self._secret.encode()):
+            log.warning("webhook request refused: missing or wrong secret token")
+            return web.Response(status=403, text="Forbidden")
+        return await super().handle(request)
+
+
+async def healthz(request: web.Request) -> web.Response:
+    ctx = request.app[CONTEXT_KEY]
+    try:
+        async with asyncio.timeout(HEALTH_TIMEOUT_S), ctx.engine.connect() as connection:
+            await connection.execute(text("SELECT 1"))
+    except Exception as exc:
+        log.warning("health check failed: %s", type(exc).__name__)
+        return web.json_response({"status": "unhealthy", "database": "unreachable"}, status=503)
+    return web.json_response({"status": "ok"})
+
+
+def build_web_app(ctx: AppContext, webhook: SecretWebhookHandler | None = None) -> web.Application:
+    app = web.Application()
+    app[CONTEXT_KEY] = ctx
+    app.router.add_get("/healthz", healthz)
+    if webhook is not None:
+        webhook.register(app, path=ctx.settings.webhook_path)
+    return app

@@ -1,0 +1,20 @@
+"""aiogram routers, by audience. Thin: parse the update, call a service, render the reply."""
+
+from __future__ import annotations
+
+from aiogram import Router
+
+from bot.config import Settings
+from handlers import errors, fallback, groups
+from handlers.resident import common, survey
+
+
+def build_routers(settings: Settings) -> list[Router]:
+    """Every router, in the order updates should meet them; the fallback comes last."""
+    return [
+        errors.build_router(),
+        groups.build_router(),
+        common.build_router(),
+        survey.build_router(),
+        fallback.build_router(),
+    ]

@@ -1,0 +1,44 @@
+"""Callback data of every inline button. Ids only, never labels: Telegram allows 64 bytes."""
+
+from __future__ import annotations
+
+from aiogram.filters.callback_data import CallbackData
+
+
+class LanguageCb(CallbackData, prefix="lang"):
+    code: str
+
+
+class OpenRoundCb(CallbackData, prefix="or"):
+    """Open (or continue) round `r` from the list of open rounds."""
+
+    r: int
+
+
+class PrivacyCb(CallbackData, prefix="pv"):
+    """The resident's answer to the privacy notice shown before round `r`."""
+
+    r: int
+    ok: bool
+
+
+class AnswerCb(CallbackData, prefix="a"):
+    """A choice on question index `q` of round `r`: `c` indexes the question's choice ids (the value
+    itself for a scale)."""
+
+    r: int
+    q: int
+    c: int
+
+
+class NavCb(CallbackData, prefix="n"):
+    """Navigation on the screen of question index `q` (-1: the review) of round `r`.
+
+    `a` is one of: back, skip, done (select_multiple), redo (rank), page (`p` = page), edit (`p` = the
+    question index to change, from the review), submit.
+    """
+
+    r: int
+    q: int
+    a: str
+    p: int = 0

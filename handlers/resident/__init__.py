@@ -1,0 +1,1 @@
+"""What residents do: start, choose a language, answer surveys."""

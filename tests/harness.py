@@ -1,0 +1,109 @@
+"""Run the real consultbot application against the fake Telegram Bot API.
+
+The bot serves its webhook on 127.0.0.1; the fake delivers each update by POSTing to it and waits for the
+answer, which the bot gives only after the update was processed and committed. So when a FakeUser action
+returns, the replies are in `tg.sent` and the effects are in the database.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from typing import Any
+
+from aiogram.fsm.storage.base import BaseEventIsolation
+from aiohttp import web
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.app import Application
+from bot.clock import FrozenClock
+from bot.config import Settings
+from bot.db.models import Answer, Respondent, Response, Round
+from bot.services.container import Services
+from bot.web import build_web_app
+from tests.fake_telegram import FakeTelegram
+
+WEBHOOK_SECRET = "test-webhook-secret"
+
+
+@dataclass
+class Running:
+    app: Application
+    tg: FakeTelegram
+    clock: FrozenClock
+    webhook_url: str
+
+    @asynccontextmanager
+    async def services(self) -> AsyncIterator[Services]:
+        """A unit of work against the bot's database, committed at the end."""
+        async with self.app.ctx.sessions.begin() as session:
+            yield Services(session, self.app.ctx)
+
+    @asynccontextmanager
+    async def session(self) -> AsyncIterator[AsyncSession]:
+        async with self.app.ctx.sessions() as session:
+            yield session
+
+    async def open_round(self, slug: str = "charleroi-learning-city", **kwargs: Any) -> Round:
+        async with self.services() as services:
+            version = await services.surveys.get(slug)
+            assert version is not None, f"survey {slug} is not loaded"
+            return await services.rounds.open_round(version, **kwargs)
+
+    async def store_survey(self, source: str) -> None:
+        async with self.services() as services:
+            await services.surveys.store(source, "test.yaml")
+
+    async def answers(self, round_id: int | None = None) -> list[dict[str, Any]]:
+        """Every stored answer as {response, question, value, other}."""
+        query = select(Answer.response_id, Answer.question_id, Answer.value, Answer.other_text).order_by(
+            Answer.id
+        )
+        if round_id is not None:
+            query = query.join(Response, Response.id == Answer.response_id).where(
+                Response.round_id == round_id
+            )
+        async with self.session() as session:
+            rows = await session.execute(query)
+            return [{"response": r, "question": q, "value": v, "other": o} for r, q, v, o in rows]
+
+    async def answers_of(self, user_id: int, round_id: int) -> dict[str, Any]:
+        from bot.db.models import Contact
+
+        query = (
+            select(Answer.question_id, Answer.value)
+            .join(Response, Response.id == Answer.response_id)
+            .join(Respondent, Respondent.id == Response.respondent_id)
+            .join(Contact, Contact.id == Respondent.contact_id)
+            .where(Contact.telegram_id == user_id, Response.round_id == round_id)
+        )
+        async with self.session() as session:
+            return dict((await session.execute(query)).all())
+
+    async def count(self, model: Any) -> int:
+        async with self.session() as session:
+            return int(await session.scalar(select(func.count()).select_from(model)) or 0)
+
+
+@asynccontextmanager
+async def running_bot(
+    settings: Settings, tg: FakeTelegram, clock: FrozenClock, isolation: BaseEventIsolation | None = None
+) -> AsyncIterator[Running]:
+    app = await Application.create(settings, clock, isolation=isolation)
+    runner: web.AppRunner | None = None
+    try:
+        await app.startup()
+        runner = web.AppRunner(build_web_app(app.ctx, app.webhook_handler()), access_log=None)
+        await runner.setup()
+        site = web.TCPSite(runner, "127.0.0.1", 0)
+        await site.start()
+        port = runner.addresses[0][1]
+        url = f"http://127.0.0.1:{port}{settings.webhook_path}"
+        await app.bot.set_webhook(url, secret_token=WEBHOOK_SECRET)
+        yield Running(app, tg, clock, url)
+    finally:
+        if runner is not None:
+            await runner.cleanup()
+        await app.close()
