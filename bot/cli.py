@@ -31,10 +31,13 @@ def _settings() -> Settings:
 
 def _run(args: argparse.Namespace) -> int:
     from bot import logs
-    from bot.app import Application
+    from bot.app import Application, check_webhook_settings
 
     settings = _settings()
     logs.configure(settings.log_level, settings.log_format)
+
+    if args.command == "webhook":
+        check_webhook_settings(settings)
 
     async def main() -> None:
         app = await Application.create(settings)
@@ -51,7 +54,7 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def _migrate(_args: argparse.Namespace) -> int:
-    from bot.startup import open_database, safe_url
+    from bot.setup import open_database, safe_url
 
     settings = _settings()
 
@@ -82,6 +85,7 @@ def _health(_args: argparse.Namespace) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     from bot.cli_rounds import add_round_commands
+    from bot.cli_staff import add_staff_commands
     from bot.cli_surveys import add_survey_commands
 
     parser = argparse.ArgumentParser(
@@ -97,6 +101,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     add_survey_commands(commands)
     add_round_commands(commands)
+    add_staff_commands(commands)
     return parser
 
 

@@ -41,6 +41,10 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
     surveys_dir: Path = SHIPPED_SURVEYS_DIR
     pseudonym_key: SecretStr | None = None
+    flood_limit: int = Field(default=30, ge=1)
+    flood_window_seconds: float = Field(default=10.0, gt=0)
+    small_count_threshold: int = Field(default=5, ge=1)
+    round_check_seconds: int = Field(default=60, ge=1)
 
     @field_validator("admin_ids", mode="before")
     @classmethod

@@ -65,3 +65,39 @@ def user_error_for(exc: BaseException) -> ConsultError | None:
     if isinstance(exc, DBAPIError | OSError | TimeoutError):
         return TryAgainLater()
     return None
+
+
+class InvitationInvalid(ConsultError):
+    """An invitation code that is unknown, already used or expired."""
+
+    user_message = N_("This invitation link no longer works: it was used or it expired. Ask for a new one.")
+
+
+class ConfiguredAdmin(ConsultError):
+    """A role change asked for a person who is an admin through ADMIN_IDS (configuration owns them)."""
+
+    user_message = N_(
+        "This person is an admin through the ADMIN_IDS setting. To take the role away, remove them "
+        "from ADMIN_IDS and restart the bot."
+    )
+
+
+class StaffRoundNotFound(ConsultError):
+    """Staff named a round that does not exist."""
+
+    user_message = N_("There is no round with this number. Send /rounds to see them.")
+
+
+class TestRoundExcluded(ConsultError):
+    """A test round's answers are left out of figures and exports unless asked for."""
+
+    user_message = N_(
+        "This is a test round: its answers are left out of figures and exports. Add the word "
+        "'test' to the command (for example /stats 3 test) to see them anyway."
+    )
+
+
+class AlreadyAdmin(ConsultError):
+    """An admin opened an invitation: it would lower their role, so it is left unused."""
+
+    user_message = N_("You are already an admin: this invitation was left unused for someone else.")

@@ -5,8 +5,8 @@ from __future__ import annotations
 from aiogram import Router
 
 from bot.config import Settings
-from handlers import errors, fallback, groups
-from handlers.resident import common, survey
+from handlers import errors, fallback, groups, staff
+from handlers.resident import common, membership, mydata, survey
 
 
 def build_routers(settings: Settings) -> list[Router]:
@@ -14,7 +14,10 @@ def build_routers(settings: Settings) -> list[Router]:
     return [
         errors.build_router(),
         groups.build_router(),
+        *staff.build_routers(),
+        membership.build_router(),
         common.build_router(),
+        mydata.build_router(),
         survey.build_router(),
         fallback.build_router(),
     ]

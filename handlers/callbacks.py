@@ -42,3 +42,50 @@ class NavCb(CallbackData, prefix="n"):
     q: int
     a: str
     p: int = 0
+
+
+class StaffRoundCb(CallbackData, prefix="sr"):
+    """A round picked for a staff action `a` (stats, export, round, close, reopen)."""
+
+    a: str
+    r: int
+
+
+class ExportCb(CallbackData, prefix="sx"):
+    """Export round `r` in format `f` (csv, xlsx, json)."""
+
+    r: int
+    f: str
+
+
+class InviteCb(CallbackData, prefix="si"):
+    """The role of a new invitation."""
+
+    role: str
+
+
+class GrantCb(CallbackData, prefix="sg"):
+    """Give role `role` to the person with Telegram id `t` (typed by the admin in /grant)."""
+
+    t: int
+    role: str
+
+
+class RevokeCb(CallbackData, prefix="sv"):
+    """Take the role away from contact `c` (an internal id)."""
+
+    c: int
+
+
+class NewRoundCb(CallbackData, prefix="sn"):
+    """A step of /newround: `a` is survey (v = survey version id), title, opens, closes (v = days, 0 for
+    none), payload, test (v = 1/0), confirm or cancel."""
+
+    a: str
+    v: int = 0
+
+
+class ForgetCb(CallbackData, prefix="fg"):
+    """The resident's confirmation (or not) that everything about them should be deleted."""
+
+    ok: bool

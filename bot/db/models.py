@@ -60,6 +60,8 @@ class Contact(Base):
     chat_id: Mapped[int] = mapped_column(BigInteger)
     language: Mapped[str | None] = mapped_column(String(16))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # Set when Telegram says the person blocked the bot; cleared when they come back.
+    unreachable_since: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
 class Consent(Base):
@@ -179,3 +181,66 @@ class FsmRecord(Base):
     state: Mapped[str | None] = mapped_column(String(200))
     data: Mapped[dict[str, Any]] = mapped_column(JSONValue)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class Role(enum.StrEnum):
+    """What a person may do beyond answering. Residents have no row; ADMIN_IDS are admins by configuration."""
+
+    ADMIN = "admin"
+    STAFF = "staff"
+    WORKER = "worker"
+
+
+class Actor(Base):
+    """A random, stable id for a person named in the audit log. Deleting the contact deletes this row, so
+    the log's entries keep an id that no longer leads to anyone."""
+
+    __tablename__ = "actors"
+
+    id: Mapped[str] = mapped_column(String(16), primary_key=True)
+    contact_id: Mapped[int] = mapped_column(ForeignKey("contacts.id", ondelete="CASCADE"), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class StaffRole(Base):
+    """A role given by an admin (directly or by invitation). `name` is the Telegram name, for admins'
+    lists; `granted_by` is an actor id, not a foreign key, so it survives the granter's deletion."""
+
+    __tablename__ = "staff_roles"
+
+    contact_id: Mapped[int] = mapped_column(ForeignKey("contacts.id", ondelete="CASCADE"), primary_key=True)
+    role: Mapped[Role] = mapped_column(Enum(Role, native_enum=False, length=16, values_callable=_values))
+    organisation: Mapped[str | None] = mapped_column(String(120))
+    name: Mapped[str | None] = mapped_column(String(128))
+    granted_by: Mapped[str | None] = mapped_column(String(16))
+    granted_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class Invitation(Base):
+    """A single-use deep link that gives its opener a role (and, for a worker, an organisation)."""
+
+    __tablename__ = "invitations"
+
+    code: Mapped[str] = mapped_column(String(40), primary_key=True)
+    role: Mapped[Role] = mapped_column(Enum(Role, native_enum=False, length=16, values_callable=_values))
+    organisation: Mapped[str | None] = mapped_column(String(120))
+    created_by: Mapped[str | None] = mapped_column(String(16))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    used_by: Mapped[str | None] = mapped_column(String(16))
+
+
+class AuditEntry(Base):
+    """One staff action or refused attempt; append-only. Actors and targets are ids, never Telegram ids."""
+
+    __tablename__ = "audit_log"
+    __table_args__ = (Index("ix_audit_log_target_action", "target", "action"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    actor: Mapped[str | None] = mapped_column(String(24))
+    actor_role: Mapped[str | None] = mapped_column(String(16))
+    action: Mapped[str] = mapped_column(String(48))
+    target: Mapped[str | None] = mapped_column(String(64))
+    detail: Mapped[dict[str, Any] | None] = mapped_column(JSONValue)

@@ -8,9 +8,16 @@ from typing import TYPE_CHECKING
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.services.answering import SurveyRunner
+from bot.services.audit import AuditLog
 from bot.services.contacts import ContactService
+from bot.services.exports import ExportService
+from bot.services.invitations import InvitationService
+from bot.services.personal_data import PersonalData
 from bot.services.privacy import PrivacyService
+from bot.services.roles import RoleService
+from bot.services.round_admin import RoundAdmin
 from bot.services.rounds import RoundService
+from bot.services.stats import StatsService
 from bot.services.surveys import SurveyStore
 
 if TYPE_CHECKING:
@@ -25,6 +32,10 @@ class Services:
     @cached_property
     def contacts(self) -> ContactService:
         return ContactService(self.session, self.ctx.clock)
+
+    @cached_property
+    def personal_data(self) -> PersonalData:
+        return PersonalData(self.session)
 
     @cached_property
     def privacy(self) -> PrivacyService:
@@ -47,4 +58,36 @@ class Services:
             self.privacy,
             self.ctx.clock,
             today=lambda: self.ctx.clock.now().astimezone(tz).date(),
+        )
+
+    @cached_property
+    def audit(self) -> AuditLog:
+        return AuditLog(self.session, self.ctx.clock)
+
+    @cached_property
+    def roles(self) -> RoleService:
+        return RoleService(self.session, self.ctx.clock, self.ctx.settings.admin_ids)
+
+    @cached_property
+    def invitations(self) -> InvitationService:
+        return InvitationService(self.session, self.ctx.clock, self.roles)
+
+    @cached_property
+    def round_admin(self) -> RoundAdmin:
+        return RoundAdmin(self.session, self.ctx.clock, self.audit)
+
+    @cached_property
+    def stats(self) -> StatsService:
+        return StatsService(self.session, self.surveys, self.ctx.settings.small_count_threshold)
+
+    @cached_property
+    def exports(self) -> ExportService:
+        catalogs = self.ctx.catalogs
+        return ExportService(
+            self.session,
+            self.stats,
+            self.ctx.pseudonym_key,
+            self.ctx.settings.tz,
+            self.ctx.clock,
+            translate=lambda message, language: str(catalogs.gettext(message, locale=language)),
         )
