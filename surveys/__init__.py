@@ -26,6 +26,7 @@ from surveys.loader import load_survey, parse_survey
 from surveys.model import OTHER, AnswerValue, Choice, ChoiceList, Question, QuestionType, Survey
 from surveys.paths import SHIPPED_DIR, shipped_surveys
 from surveys.texts import Text
+from surveys.translations import missing_translations
 from surveys.validation import validate
 
 __all__ = [
@@ -55,6 +56,7 @@ __all__ = [
     "is_relevant",
     "is_text_only_change",
     "load_survey",
+    "missing_translations",
     "needs_other_text",
     "next_step",
     "parse_expression",
