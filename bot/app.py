@@ -6,7 +6,8 @@ import asyncio
 import contextlib
 import logging
 import signal
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 from aiogram import Bot, Dispatcher
 from aiogram.client.session.base import BaseSession
@@ -20,10 +21,13 @@ from bot.clock import Clock
 from bot.config import Settings
 from bot.context import AppContext
 from bot.errors import ConfigError
+from bot.flood import FloodCounter, FloodGuard, MemoryFloodCounter, RedisFloodCounter
 from bot.fsm_storage import SQLStorage
-from bot.i18n import ConsultI18nMiddleware
+from bot.i18n import ConsultI18nMiddleware, load_catalogs
 from bot.middlewares import UnitOfWork
-from bot.startup import build_bot, build_context, check_telegram
+from bot.setup import build_context
+from bot.telegram import build_bot, check_telegram
+from bot.telegram_retry import Sleep
 from bot.web import SecretWebhookHandler, build_web_app
 from handlers import build_routers
 from handlers.menus import set_resident_commands
@@ -35,6 +39,13 @@ def build_dispatcher(
     ctx: AppContext, storage: BaseStorage, isolation: BaseEventIsolation | None = None
 ) -> Dispatcher:
     dispatcher = Dispatcher(storage=storage, events_isolation=isolation or SimpleEventIsolation(), ctx=ctx)
+    settings = ctx.settings
+    counter: FloodCounter = (
+        RedisFloodCounter(storage.redis, ctx.clock, settings.flood_window_seconds)
+        if isinstance(storage, RedisStorage)
+        else MemoryFloodCounter(ctx.clock, settings.flood_window_seconds)
+    )
+    dispatcher.update.outer_middleware(FloodGuard(counter, settings.flood_limit, ctx.catalogs))
     dispatcher.update.outer_middleware(UnitOfWork(ctx))
     ConsultI18nMiddleware(ctx.catalogs).setup(dispatcher)
     dispatcher.include_routers(*build_routers(ctx.settings))
@@ -56,6 +67,7 @@ class Application:
     dispatcher: Dispatcher
     storage: BaseStorage
     isolation: BaseEventIsolation
+    _stopping: asyncio.Event = field(default_factory=asyncio.Event)
 
     @classmethod
     async def create(
@@ -64,11 +76,14 @@ class Application:
         clock: Clock | None = None,
         isolation: BaseEventIsolation | None = None,
         session: BaseSession | None = None,
+        sleep: Sleep = asyncio.sleep,
     ) -> Application:
-        """Everything wired; `session` replaces the HTTP transport to Telegram (the terminal preview)."""
-        bot = build_bot(settings, session)  # validates the token before anything else is touched
+        """Everything wired. `session` replaces the HTTP transport to Telegram (the terminal preview);
+        `sleep` is how waits asked by Telegram are waited (tests record them instead)."""
+        bot = build_bot(settings, session, sleep)  # validates the token before anything else is touched
         try:
-            ctx = await build_context(settings, clock)
+            await check_telegram(bot, settings)  # before the database: the commonest mistake, said first
+            ctx = await build_context(settings, clock, load_catalogs(settings.default_locale))
         except BaseException:
             await bot.session.close()
             raise
@@ -77,7 +92,7 @@ class Application:
         return cls(ctx, bot, build_dispatcher(ctx, storage, chosen), storage, chosen)
 
     async def startup(self) -> User:
-        """Reach Telegram and set the command menus; a failure is a ConfigError."""
+        """Who we are, and the command menus set; a failure to reach Telegram is a ConfigError."""
         me = await check_telegram(self.bot, self.ctx.settings)
         await set_resident_commands(
             self.bot, self.ctx.catalogs, self.ctx.languages, self.ctx.settings.default_locale
@@ -85,13 +100,7 @@ class Application:
         return me
 
     def webhook_handler(self) -> SecretWebhookHandler:
-        secret = self.ctx.settings.webhook_secret
-        if secret is None or not secret.get_secret_value():
-            raise ConfigError(
-                "WEBHOOK_SECRET is not set: choose a random string of letters, digits, _ and - "
-                "(for example: python -c 'import secrets; print(secrets.token_urlsafe(32))')."
-            )
-        return SecretWebhookHandler(self.dispatcher, self.bot, secret.get_secret_value())
+        return SecretWebhookHandler(self.dispatcher, self.bot, webhook_secret(self.ctx.settings))
 
     async def close(self) -> None:
         await self.bot.session.close()
@@ -99,7 +108,13 @@ class Application:
         await self.isolation.close()
         await self.ctx.engine.dispose()
 
-    async def run_polling(self) -> None:
+    async def stop(self) -> None:
+        """Ask a running `run_polling` or `run_webhook` to finish (what SIGTERM does)."""
+        self._stopping.set()
+        with contextlib.suppress(RuntimeError):  # "Polling is not started": webhook mode
+            await self.dispatcher.stop_polling()
+
+    async def run_polling(self, handle_signals: bool = True) -> None:
         me = await self.startup()
         await self.bot.delete_webhook(drop_pending_updates=False)
         health = None
@@ -111,7 +126,7 @@ class Application:
         try:
             await self.dispatcher.start_polling(
                 self.bot,
-                handle_signals=True,
+                handle_signals=handle_signals,
                 close_bot_session=False,
                 allowed_updates=self.dispatcher.resolve_used_update_types(),
             )
@@ -120,12 +135,9 @@ class Application:
             if health is not None:
                 await health.cleanup()
 
-    async def run_webhook(self) -> None:
+    async def run_webhook(self, handle_signals: bool = True) -> None:
         settings = self.ctx.settings
-        if not settings.webhook_base_url:
-            raise ConfigError(
-                "WEBHOOK_BASE_URL is not set: the public https:// address Telegram should call."
-            )
+        base_url = check_webhook_settings(settings)
         handler = self.webhook_handler()
         await self.startup()
         runner = await _serve(build_web_app(self.ctx, handler), settings.host, settings.port)
@@ -133,30 +145,57 @@ class Application:
         if settings.health_port is not None and settings.health_port != settings.port:
             health = await _serve(build_web_app(self.ctx), settings.host, settings.health_port)
         await self.bot.set_webhook(
-            settings.webhook_base_url.rstrip("/") + settings.webhook_path,
+            base_url.rstrip("/") + settings.webhook_path,
             secret_token=handler._secret,
             allowed_updates=self.dispatcher.resolve_used_update_types(),
         )
         log.info("consultbot webhook on %s:%s%s", settings.host, settings.port, settings.webhook_path)
-        stop = asyncio.Event()
-        loop = asyncio.get_running_loop()
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            with contextlib.suppress(NotImplementedError):
-                loop.add_signal_handler(sig, stop.set)
+        if handle_signals:
+            loop = asyncio.get_running_loop()
+            for sig in (signal.SIGINT, signal.SIGTERM):
+                with contextlib.suppress(NotImplementedError):
+                    loop.add_signal_handler(sig, self._stopping.set)
         try:
-            await self.dispatcher.emit_startup(bot=self.bot)
-            await stop.wait()
+            await self.dispatcher.emit_startup(**self._workflow())
+            await self._stopping.wait()
         finally:
             await runner.cleanup()  # waits for requests in flight, which carry their updates
             if health is not None:
                 await health.cleanup()
-            await self.dispatcher.emit_shutdown(bot=self.bot)
+            await self.dispatcher.emit_shutdown(**self._workflow())
+
+    def _workflow(self) -> dict[str, Any]:
+        """What aiogram hands startup and shutdown hooks when it polls, for the webhook mode too."""
+        return {
+            **self.dispatcher.workflow_data,
+            "dispatcher": self.dispatcher,
+            "bots": [self.bot],
+            "bot": self.bot,
+        }
 
     async def _drain(self) -> None:
         """aiogram does not wait for handler tasks when polling stops; let them finish."""
         tasks = set(self.dispatcher._handle_update_tasks)
         if tasks:
             await asyncio.wait(tasks, timeout=30)
+
+
+def webhook_secret(settings: Settings) -> str:
+    secret = settings.webhook_secret
+    if secret is None or not secret.get_secret_value():
+        raise ConfigError(
+            "WEBHOOK_SECRET is not set: choose a random string of letters, digits, _ and - "
+            "(for example: python -c 'import secrets; print(secrets.token_urlsafe(32))')."
+        )
+    return secret.get_secret_value()
+
+
+def check_webhook_settings(settings: Settings) -> str:
+    """Webhook mode needs a public address and a secret; say so before anything starts."""
+    if not settings.webhook_base_url:
+        raise ConfigError("WEBHOOK_BASE_URL is not set: the public https:// address Telegram should call.")
+    webhook_secret(settings)
+    return settings.webhook_base_url
 
 
 async def _serve(app: web.Application, host: str, port: int) -> web.AppRunner:

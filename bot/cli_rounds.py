@@ -48,7 +48,7 @@ def parse_city_time(value: str, settings: Settings) -> datetime:
 
 def _with_services(action: Any, args: argparse.Namespace) -> int:
     from bot.cli import _settings
-    from bot.startup import build_context
+    from bot.setup import build_context
 
     settings = _settings()
 

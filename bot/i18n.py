@@ -8,35 +8,17 @@ normalised Telegram language_code, then DEFAULT_LOCALE (aiogram's own can raise 
 from __future__ import annotations
 
 import gettext
-import io
 from collections.abc import Generator
 from contextlib import contextmanager
-from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
 from aiogram.types import TelegramObject, User
 from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n.middleware import I18nMiddleware
-from babel.messages.mofile import write_mo
-from babel.messages.pofile import read_po
 
+from bot.catalogs import DOMAIN, catalog_paths, compile_catalog, locales_dir
 from bot.languages import pick_language
-
-DOMAIN = "messages"
-
-
-def locales_dir() -> Path:
-    return Path(str(files("locales")))
-
-
-def compile_catalog(po_path: Path) -> gettext.GNUTranslations:
-    with po_path.open("rb") as handle:
-        catalog = read_po(handle, domain=DOMAIN)
-    buffer = io.BytesIO()
-    write_mo(buffer, catalog, use_fuzzy=False)
-    buffer.seek(0)
-    return gettext.GNUTranslations(buffer)
 
 
 class Catalogs(I18n):
@@ -53,8 +35,8 @@ class Catalogs(I18n):
 
     def find_locales(self) -> dict[str, gettext.GNUTranslations]:
         translations: dict[str, gettext.GNUTranslations] = {}
-        for po_path in sorted(self.path.glob(f"*/LC_MESSAGES/{self.domain}.po")):
-            translations[po_path.parent.parent.name] = compile_catalog(po_path)
+        for language, po_path in catalog_paths(self.path).items():
+            translations[language] = compile_catalog(po_path)
         return translations
 
 

@@ -9,7 +9,7 @@ import sys
 
 from babel.messages.pofile import read_po
 
-from bot.i18n import DOMAIN, compile_catalog, locales_dir
+from bot.catalogs import DOMAIN, compile_catalog, locales_dir
 
 
 def main() -> int:

@@ -58,3 +58,5 @@ def configure(level: str = "INFO", fmt: str = "text") -> None:
     root.handlers[:] = [handler]
     root.setLevel(level)
     logging.getLogger("aiogram.event").setLevel(max(logging.getLevelName(level), logging.INFO))
+    # Migrations report each step at INFO; at start-up one line ("up to date" or the error) is enough.
+    logging.getLogger("alembic").setLevel(max(logging.getLevelName(level), logging.WARNING))

@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiogram import BaseMiddleware
+from aiogram.exceptions import TelegramForbiddenError
 from aiogram.types import TelegramObject, User
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.context import AppContext
 from bot.db.current import current_session
 from bot.services.container import Services
+
+log = logging.getLogger(__name__)
 
 
 class UnitOfWork(BaseMiddleware):
@@ -29,12 +33,22 @@ class UnitOfWork(BaseMiddleware):
         event: TelegramObject,
         data: dict[str, Any],
     ) -> Any:
-        async with self._ctx.sessions() as session:
-            token = current_session.set(session)
-            try:
-                return await self._handle(handler, event, data, session)
-            finally:
-                current_session.reset(token)
+        try:
+            async with self._ctx.sessions() as session:
+                token = current_session.set(session)
+                try:
+                    return await self._handle(handler, event, data, session)
+                finally:
+                    current_session.reset(token)
+        except TelegramForbiddenError:
+            # The person blocked the bot (or left): what this update did is rolled back, they are marked
+            # unreachable, and nothing more is tried; no error escapes.
+            user: User | None = data.get("event_from_user")
+            if user is not None:
+                async with self._ctx.sessions.begin() as session:
+                    await Services(session, self._ctx).contacts.mark_unreachable(user.id)
+            log.info("update: the person has blocked the bot; marked unreachable")
+            return None
 
     async def _handle(
         self,
@@ -47,6 +61,8 @@ class UnitOfWork(BaseMiddleware):
         data["services"] = services
         user: User | None = data.get("event_from_user")
         contact = await services.contacts.find(user.id) if user is not None else None
+        if contact is not None:
+            await services.contacts.mark_reachable(contact)  # they wrote: they have not blocked us
         data["contact"] = contact
         data["contact_language"] = contact.language if contact is not None else None
         result = await handler(event, data)

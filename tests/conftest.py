@@ -19,7 +19,6 @@ from bot.clock import FrozenClock
 from bot.config import SHIPPED_SURVEYS_DIR, Settings
 from bot.db import migrate
 from bot.db.engine import create_engine
-from bot.db.models import Base
 from tests.fake_telegram import FakeTelegram, FakeUser
 from tests.harness import WEBHOOK_SECRET, Running, running_bot
 
@@ -63,9 +62,11 @@ def postgres_migrated() -> str:
 
 async def _clean_postgres(url: str) -> None:
     engine = create_engine(url)
-    tables = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
     async with engine.begin() as connection:
-        await connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+        names = await connection.scalars(text("SELECT tablename FROM pg_tables WHERE schemaname = 'public'"))
+        tables = ", ".join(f'"{name}"' for name in names if name != "alembic_version")
+        if tables:
+            await connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
     await engine.dispose()
 
 
@@ -136,8 +137,14 @@ async def bot(settings: Settings, tg: FakeTelegram, clock: FrozenClock) -> Async
 
 @pytest.fixture
 def resident(tg: FakeTelegram) -> FakeUser:
-    """A French-speaking resident (large, distinctive ids: privacy tests search for them)."""
-    return tg.user(user_id=7_700_000_001, first_name="Marie", language_code="fr")
+    """A resident whose Telegram speaks English, so tests read the msgids (large, distinctive ids:
+    privacy tests search for them)."""
+    return tg.user(user_id=7_700_000_001, first_name="Marie", language_code="en")
+
+
+@pytest.fixture
+def francophone(tg: FakeTelegram) -> FakeUser:
+    return tg.user(user_id=7_700_000_002, first_name="Luc", language_code="fr")
 
 
 @pytest.fixture(autouse=True)

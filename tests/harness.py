@@ -28,12 +28,20 @@ from tests.fake_telegram import FakeTelegram
 WEBHOOK_SECRET = "test-webhook-secret"
 
 
+class RecordedSleeps(list[float]):
+    """Stands in for asyncio.sleep: remembers each wait asked for, and returns at once."""
+
+    async def __call__(self, seconds: float) -> None:
+        self.append(seconds)
+
+
 @dataclass
 class Running:
     app: Application
     tg: FakeTelegram
     clock: FrozenClock
     webhook_url: str
+    sleeps: RecordedSleeps
 
     @asynccontextmanager
     async def services(self) -> AsyncIterator[Services]:
@@ -91,7 +99,8 @@ class Running:
 async def running_bot(
     settings: Settings, tg: FakeTelegram, clock: FrozenClock, isolation: BaseEventIsolation | None = None
 ) -> AsyncIterator[Running]:
-    app = await Application.create(settings, clock, isolation=isolation)
+    sleeps = RecordedSleeps()
+    app = await Application.create(settings, clock, isolation=isolation, sleep=sleeps)
     runner: web.AppRunner | None = None
     try:
         await app.startup()
@@ -102,7 +111,7 @@ async def running_bot(
         port = runner.addresses[0][1]
         url = f"http://127.0.0.1:{port}{settings.webhook_path}"
         await app.bot.set_webhook(url, secret_token=WEBHOOK_SECRET)
-        yield Running(app, tg, clock, url)
+        yield Running(app, tg, clock, url, sleeps)
     finally:
         if runner is not None:
             await runner.cleanup()

@@ -29,6 +29,18 @@ class ContactService:
             await self._session.flush()
         return contact
 
+    async def mark_unreachable(self, telegram_id: int) -> None:
+        """Telegram said this person blocked the bot: nothing unsolicited goes to them any more."""
+        contact = await self.find(telegram_id)
+        if contact is not None and contact.unreachable_since is None:
+            contact.unreachable_since = self._clock.now()
+            await self._session.flush()
+
+    async def mark_reachable(self, contact: Contact) -> None:
+        if contact.unreachable_since is not None:
+            contact.unreachable_since = None
+            await self._session.flush()
+
     async def set_language(self, telegram_id: int, chat_id: int, language: str) -> Contact:
         contact = await self.ensure(telegram_id, chat_id, language)
         contact.language = language

@@ -5,6 +5,7 @@ A survey is parsed once per process and checksum, never per update.
 
 from __future__ import annotations
 
+import asyncio
 import enum
 from dataclasses import dataclass
 
@@ -44,17 +45,24 @@ class Stored:
     outcome: StoreOutcome
 
 
+_PARSED: dict[str, Survey] = {}
+
+
 class SurveyCache:
-    """Parsed surveys by checksum of their source, shared by every update of one process."""
+    """Parsed surveys by checksum of their source, shared by every update of the process.
 
-    def __init__(self) -> None:
-        self._parsed: dict[str, Survey] = {}
+    Parsing a survey in eleven languages takes a good fraction of a second, so a miss is parsed in a
+    worker thread: the event loop keeps serving other residents meanwhile.
+    """
 
-    def parse(self, source: str, filename: str = "<survey>") -> Survey:
+    def __init__(self, parsed: dict[str, Survey] | None = None) -> None:
+        self._parsed = _PARSED if parsed is None else parsed
+
+    async def parse(self, source: str, filename: str = "<survey>") -> Survey:
         key = checksum(source)
         survey = self._parsed.get(key)
         if survey is None:
-            survey = parse_survey(source, filename)
+            survey = await asyncio.to_thread(parse_survey, source, filename)
             self._parsed[key] = survey
         return survey
 
@@ -76,7 +84,7 @@ class SurveyStore:
         source = await self._session.scalar(select(SurveyVersion.source).where(SurveyVersion.id == survey_id))
         if source is None:
             raise LookupError(f"survey version {survey_id} does not exist")
-        return self._cache.parse(source, f"survey #{survey_id}")
+        return await self._cache.parse(source, f"survey #{survey_id}")
 
     async def get(self, slug: str, version: int | None = None) -> SurveyVersion | None:
         query = select(SurveyVersion).where(SurveyVersion.slug == slug)
@@ -93,7 +101,7 @@ class SurveyStore:
 
     async def store(self, source: str, filename: str = "<survey>") -> Stored:
         """Store a survey file as a version. Raises SurveyLoadError (invalid) or VersionConflict."""
-        survey = self._cache.parse(source, filename)
+        survey = await self._cache.parse(source, filename)
         now = self._clock.now()
         existing = await self.get(survey.id, survey.version)
         if existing is None:
@@ -111,7 +119,7 @@ class SurveyStore:
             return Stored(row, survey, StoreOutcome.NEW)
         if existing.checksum == checksum(source):
             return Stored(existing, survey, StoreOutcome.UNCHANGED)
-        old = self._cache.parse(existing.source, filename)
+        old = await self._cache.parse(existing.source, filename)
         if not is_text_only_change(old, survey):
             raise VersionConflict(survey.id, survey.version)
         existing.source = source

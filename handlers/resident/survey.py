@@ -206,6 +206,10 @@ async def on_typed(message: Message, bot: Bot, services: Services, progress: Pro
         await message.answer(_("Please use the buttons to check and send your answers."))
         await screens.show(bot, message.chat.id, progress, notes=False)
         return
+    if message.forward_origin is not None:
+        await message.answer(_("Please write your own answer: a forwarded message can't be an answer."))
+        await screens.show(bot, message.chat.id, progress, notes=False)
+        return
     if message.text is None:
         if expects_text:
             await message.answer(_("Please type your answer as text."))

@@ -1,4 +1,4 @@
-"""Start-up: check the configuration, reach the database and Telegram, migrate, load surveys.
+"""Start-up: reach the database, migrate, load surveys, build the shared context (no Telegram here).
 
 Every failure here becomes a ConfigError whose one line says what to fix (the CLI prints it and exits
 non-zero); none becomes a traceback.
@@ -7,18 +7,8 @@ non-zero); none becomes a traceback.
 from __future__ import annotations
 
 import logging
+from typing import TYPE_CHECKING
 
-from aiogram import Bot
-from aiogram.client.session.aiohttp import AiohttpSession
-from aiogram.client.session.base import BaseSession
-from aiogram.client.telegram import TelegramAPIServer
-from aiogram.exceptions import (
-    AiogramError,
-    TelegramAPIError,
-    TelegramNetworkError,
-    TelegramUnauthorizedError,
-)
-from aiogram.types import User
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -29,10 +19,12 @@ from bot.context import AppContext
 from bot.db import migrate
 from bot.db.engine import create_engine, session_factory
 from bot.errors import ConfigError
-from bot.i18n import load_catalogs
 from bot.pseudonyms import load_key
 from bot.services.container import Services
 from surveys import SurveyLoadError
+
+if TYPE_CHECKING:
+    from bot.i18n import Catalogs
 
 log = logging.getLogger(__name__)
 
@@ -62,16 +54,17 @@ async def open_database(settings: Settings) -> AsyncEngine:
     return engine
 
 
-async def build_context(settings: Settings, clock: Clock | None = None) -> AppContext:
+async def build_context(
+    settings: Settings, clock: Clock | None = None, catalogs: Catalogs | None = None
+) -> AppContext:
     engine = await open_database(settings)
-    catalogs = load_catalogs(settings.default_locale)
     ctx = AppContext(
         settings=settings,
         clock=clock or SystemClock(),
         engine=engine,
         sessions=session_factory(engine),
         pseudonym_key=load_key(settings),
-        catalogs=catalogs,
+        loaded_catalogs=catalogs,
     )
     await load_shipped_surveys(ctx)
     return ctx
@@ -96,31 +89,3 @@ async def load_shipped_surveys(ctx: AppContext) -> None:
                 log.error("survey file %s was not loaded: %s", path.name, exc)
                 continue
             log.info("survey %s v%s: %s", stored.survey.id, stored.survey.version, stored.outcome)
-
-
-def build_bot(settings: Settings, session: BaseSession | None = None) -> Bot:
-    token = settings.token()
-    if session is None:
-        session = AiohttpSession(api=TelegramAPIServer.from_base(settings.telegram_api_url.rstrip("/")))
-    return Bot(token, session=session)
-
-
-async def check_telegram(bot: Bot, settings: Settings) -> User:
-    try:
-        return await bot.get_me()
-    except TelegramUnauthorizedError as exc:
-        raise ConfigError(
-            "Telegram rejected BOT_TOKEN (401): check it with @BotFather (/mybots → API Token)."
-        ) from exc
-    except (TelegramNetworkError, OSError, TimeoutError) as exc:
-        raise ConfigError(
-            f"Cannot reach the Telegram Bot API at {settings.telegram_api_url}: {exc}. "
-            "Check TELEGRAM_API_URL and the network."
-        ) from exc
-    except TelegramAPIError as exc:
-        raise ConfigError(f"The Telegram Bot API at {settings.telegram_api_url} answered: {exc}") from exc
-    except AiogramError as exc:
-        raise ConfigError(
-            f"{settings.telegram_api_url} does not answer like a Telegram Bot API server. "
-            "Check TELEGRAM_API_URL."
-        ) from exc

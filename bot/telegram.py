@@ -1,0 +1,51 @@
+"""Reaching Telegram: the Bot with its transport, and the start-up check that the token works."""
+
+from __future__ import annotations
+
+import asyncio
+
+from aiogram import Bot
+from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.client.session.base import BaseSession
+from aiogram.client.telegram import TelegramAPIServer
+from aiogram.exceptions import (
+    AiogramError,
+    TelegramAPIError,
+    TelegramNetworkError,
+    TelegramUnauthorizedError,
+)
+from aiogram.types import User
+
+from bot.config import Settings
+from bot.errors import ConfigError
+from bot.telegram_retry import RetryMiddleware, Sleep
+
+
+def build_bot(settings: Settings, session: BaseSession | None = None, sleep: Sleep = asyncio.sleep) -> Bot:
+    """The Bot, talking to TELEGRAM_API_URL and retrying as Telegram asks (waits go through `sleep`)."""
+    token = settings.token()
+    if session is None:
+        session = AiohttpSession(api=TelegramAPIServer.from_base(settings.telegram_api_url.rstrip("/")))
+    session.middleware(RetryMiddleware(sleep))
+    return Bot(token, session=session)
+
+
+async def check_telegram(bot: Bot, settings: Settings) -> User:
+    try:
+        return await bot.get_me()
+    except TelegramUnauthorizedError as exc:
+        raise ConfigError(
+            "Telegram rejected BOT_TOKEN (401): check it with @BotFather (/mybots → API Token)."
+        ) from exc
+    except (TelegramNetworkError, OSError, TimeoutError) as exc:
+        raise ConfigError(
+            f"Cannot reach the Telegram Bot API at {settings.telegram_api_url}: {exc}. "
+            "Check TELEGRAM_API_URL and the network."
+        ) from exc
+    except TelegramAPIError as exc:
+        raise ConfigError(f"The Telegram Bot API at {settings.telegram_api_url} answered: {exc}") from exc
+    except AiogramError as exc:
+        raise ConfigError(
+            f"{settings.telegram_api_url} does not answer like a Telegram Bot API server. "
+            "Check TELEGRAM_API_URL."
+        ) from exc

@@ -1,0 +1,95 @@
+"""Every question type through Telegram: buttons, ticks, scales, ranks, typed numbers, texts and dates,
+with the refusals a resident meets when an answer doesn't fit."""
+
+from __future__ import annotations
+
+from tests.fake_telegram import FakeUser
+from tests.harness import Running
+from tests.surveys.support import ALL_TYPES, HEADER
+
+
+async def test_every_type_in_one_survey(bot: Running, resident: FakeUser) -> None:
+    await bot.store_survey(ALL_TYPES)
+    rnd = await bot.open_round("test", payload="types")
+    await resident.start("types")
+    await resident.press("Yes, I agree")
+    assert "Bienvenue" in resident.all_texts()[-2]
+    await resident.press("Other (please specify)")
+    await resident.send("Violet")
+    replies = await resident.press("Done ✅")
+    assert replies[0].content == "Please choose at least 1 answer."
+    for colour in ("Rouge", "Vert", "Bleu"):
+        await resident.press(colour)
+    replies = await resident.press("Done ✅")
+    assert replies[0].content == "Please choose at most 2 answers."
+    await resident.press("✓ Bleu")
+    await resident.press("Done ✅")
+    await resident.press("Yes")
+    assert resident.buttons()[:2] == [[str(n) for n in range(6)], [str(n) for n in range(6, 11)]]
+    assert "0 = Pas du tout" in resident.last_text
+    await resident.press("7")
+    replies = await resident.send("3.5")
+    assert replies[0].content == "Please type a whole number, without decimals."
+    await resident.send("3")
+    await resident.send("12,5")
+    replies = await resident.send("x" * 25)
+    assert replies[0].content == "Your answer is too long. Please use at most 20 characters."
+    await resident.send("  short  ")
+    replies = await resident.send("01/01/2024")
+    assert replies[0].content.startswith("The date must be on or after")
+    await resident.send("2025-06-01")
+    replies = await resident.press("Bleu")
+    assert "1. Bleu" in replies[-1].content
+    assert "Choose number 2." in replies[-1].content
+    assert ["Bleu"] not in resident.buttons()
+    await resident.press("Rouge")
+    assert "Please check your answers" in resident.last_text
+    assert await bot.answers_of(resident.user_id, rnd.id) == {
+        "one": "other",
+        "many": ["red", "green"],
+        "yn": "yes",
+        "scale": 7,
+        "count": 3,
+        "amount": 12.5,
+        "words": "short",
+        "day": "2025-06-01",
+        "order": ["blue", "red"],
+    }
+    stored = {a["question"]: a["other"] for a in await bot.answers(rnd.id)}
+    assert stored["one"] == "Violet"
+    assert "Other (Violet)" in resident.last_text
+
+
+async def test_long_answers_make_a_review_in_several_messages(bot: Running, resident: FakeUser) -> None:
+    """Six answers of 1,000 characters: the review is split to fit Telegram's 4,096, buttons at the end."""
+    texts = "".join(f"  - {{id: t{i}, type: text, label: Texte {i}, max_length: 1000}}\n" for i in range(6))
+    await bot.store_survey(HEADER + "questions:\n" + texts)
+    await bot.open_round("test", payload="long")
+    await resident.start("long")
+    await resident.press("Yes, I agree")
+    for i in range(6):
+        await resident.send(f"{i}" * 1000)
+    review = [m for m in resident.messages if m.content.startswith("Please check") or "→ " in m.content]
+    assert len(review) >= 2
+    assert all(len(m.content) <= 4096 for m in resident.messages)
+    assert resident.last_message.find_button("✅ Send my answers") is not None
+    await resident.press("✅ Send my answers")
+
+
+async def test_long_choice_lists_are_paged(bot: Running, resident: FakeUser) -> None:
+    """Forty choices don't make one giant keyboard: they come in pages, and every page's buttons work."""
+    choices = "".join(f"      - {{id: c{i}, label: Choice number {i}}}\n" for i in range(40))
+    await bot.store_survey(
+        HEADER + "questions:\n  - id: pick\n    type: select_one\n    label: Pick\n    choices:\n" + choices
+    )
+    rnd = await bot.open_round("test", payload="paged")
+    await resident.start("paged")
+    await resident.press("Yes, I agree")
+    first_page = [b for row in resident.buttons() for b in row]
+    assert "Choice number 0" in first_page
+    assert "Choice number 39" not in first_page
+    await resident.press("Next ›")
+    await resident.press("Next ›")
+    await resident.press("Next ›")
+    await resident.press("Choice number 39")
+    assert await bot.answers_of(resident.user_id, rnd.id) == {"pick": "c39"}

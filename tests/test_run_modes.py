@@ -1,0 +1,65 @@
+"""The two ways the bot receives updates, as `consultbot run` and `consultbot webhook` start them:
+long polling (with /healthz on HEALTH_PORT) and a webhook registered with Telegram."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+
+import aiohttp
+
+from bot.app import Application
+from bot.clock import FrozenClock
+from tests.conftest import make_settings
+from tests.fake_telegram import FakeTelegram
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+async def test_polling_answers_and_serves_health(
+    database_url: str, tg: FakeTelegram, clock: FrozenClock
+) -> None:
+    """`run` polls getUpdates, answers a resident, and serves /healthz on HEALTH_PORT meanwhile."""
+    port = free_port()
+    settings = make_settings(database_url, tg, health_port=port, host="127.0.0.1")
+    app = await Application.create(settings, clock)
+    task = asyncio.create_task(app.run_polling(handle_signals=False))
+    try:
+        await tg.wait_until(lambda: tg.polling_seen, timeout=20)
+        resident = tg.user(user_id=7_700_000_301, first_name="Sami", language_code="en")
+        await resident.send_command("help")
+        await tg.wait_for_messages(resident.user_id, 1, timeout=20)
+        assert "/language" in tg.messages(resident.user_id)[0].content
+        async with aiohttp.ClientSession() as http, http.get(f"http://127.0.0.1:{port}/healthz") as answer:
+            assert answer.status == 200
+        assert tg.calls("setMyCommands")
+    finally:
+        await app.stop()
+        await asyncio.wait_for(task, 20)
+        await app.close()
+
+
+async def test_webhook_mode_registers_itself(database_url: str, tg: FakeTelegram, clock: FrozenClock) -> None:
+    """`webhook` serves on PORT, registers WEBHOOK_BASE_URL + WEBHOOK_PATH with its secret, and answers."""
+    port = free_port()
+    settings = make_settings(
+        database_url, tg, host="127.0.0.1", port=port, webhook_base_url=f"http://127.0.0.1:{port}"
+    )
+    app = await Application.create(settings, clock)
+    task = asyncio.create_task(app.run_webhook(handle_signals=False))
+    try:
+        await tg.wait_until(lambda: tg.webhook is not None, timeout=20)
+        set_webhook = tg.calls("setWebhook")[-1].params
+        assert set_webhook["url"] == f"http://127.0.0.1:{port}/telegram"
+        assert set_webhook["secret_token"] == settings.webhook_secret.get_secret_value()  # type: ignore[union-attr]
+        resident = tg.user(user_id=7_700_000_302, first_name="Sami", language_code="en")
+        replies = await resident.send_command("help")
+        assert "/language" in replies[0].content
+    finally:
+        await app.stop()
+        await asyncio.wait_for(task, 20)
+        await app.close()
