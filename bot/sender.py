@@ -1,0 +1,272 @@
+"""The sender: delivers the outbox within Telegram's limits, once per resident and job.
+
+It claims one message at a time (see `Outbox.claim`), checks the resident may still get it (reachable,
+still consenting), sends it and records the outcome, each step committed on its own. Several senders can
+run at once, in several processes: claims never overlap, and with Redis they share the overall rate.
+
+- 429: every sender waits exactly `retry_after` (the shared schedule is pushed back), then tries again.
+- 5xx and network errors: capped exponential backoff, then the message counts as failed.
+- 403: the resident blocked the bot; they are marked unreachable and no later job reaches them.
+- A sender stopped cleanly finishes the message in hand and gives back one it had not tried; a sender that
+  died mid-send leaves a claim that expires after `lease` and counts as failed ("interrupted"), never sent
+  again: the message may have reached the resident, and nothing is sent twice.
+
+Waits go through the injected `sleep` and time through the context's clock, so tests see every wait.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import socket
+from collections.abc import Awaitable, Callable
+from datetime import timedelta
+from typing import Any
+
+from aiogram import Bot
+from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.client.telegram import TelegramAPIServer
+from aiogram.exceptions import (
+    TelegramAPIError,
+    TelegramBadRequest,
+    TelegramForbiddenError,
+    TelegramNetworkError,
+    TelegramRetryAfter,
+    TelegramServerError,
+)
+from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
+from sqlalchemy import update
+
+from bot.config import Settings
+from bot.context import AppContext
+from bot.db.models import Contact, DeliveryStatus, JobKind, OutboxJob
+from bot.metrics import OUTBOX_DEPTH, RETRY_AFTER, SENT
+from bot.ratelimit import MemoryLimiter, RedisLimiter, SendLimiter
+from bot.services.container import Services
+from bot.services.outbox import Claimed, label_for, text_for
+from bot.telegram_retry import Sleep
+
+log = logging.getLogger(__name__)
+PROCESSED_UPDATES_KEPT = timedelta(days=1)
+Call = Callable[[], Awaitable[Any]]
+
+
+def build_sender_bot(settings: Settings) -> Bot:
+    """A Bot of its own, without the retrying middleware: the sender handles 429s and errors itself."""
+    session = AiohttpSession(api=TelegramAPIServer.from_base(settings.telegram_api_url.rstrip("/")))
+    return Bot(settings.token(), session=session)
+
+
+def build_limiter(ctx: AppContext) -> SendLimiter:
+    """Shared through Redis when REDIS_URL is set (several senders), else in this process."""
+    if ctx.settings.redis_url:
+        from redis.asyncio import Redis
+
+        redis = Redis.from_url(ctx.settings.redis_url)
+        return RedisLimiter(redis, ctx.clock, ctx.settings.send_rate, owned=True)
+    return MemoryLimiter(ctx.clock, ctx.settings.send_rate)
+
+
+class Sender:
+    def __init__(
+        self,
+        bot: Bot,
+        ctx: AppContext,
+        limiter: SendLimiter,
+        sleep: Sleep = asyncio.sleep,
+        *,
+        name: str | None = None,
+        attempts: int = 5,
+        first_backoff: float = 1.0,
+        max_backoff: float = 30.0,
+        lease: timedelta = timedelta(minutes=5),
+    ) -> None:
+        self._bot = bot
+        self._ctx = ctx
+        self._limiter = limiter
+        self._sleep = sleep
+        self.name = name or f"{socket.gethostname()}:{os.getpid()}:{id(self):x}"
+        self._attempts = attempts
+        self._first_backoff = first_backoff
+        self._max_backoff = max_backoff
+        self._lease = lease
+        self._jobs: dict[int, OutboxJob] = {}
+        self._stopping = asyncio.Event()
+
+    async def close(self) -> None:
+        await self._bot.session.close()
+        await self._limiter.close()
+
+    # --- one message ---------------------------------------------------------------------------------
+
+    async def send_next(self) -> bool:
+        """Claim one message and deliver it; False when there was nothing to send."""
+        async with self._ctx.sessions.begin() as session:
+            claimed = await Services(session, self._ctx).outbox.claim(self.name)
+        if claimed is None:
+            return False
+        job = await self._job(claimed.job_id)
+        error: str | None
+        if not claimed.reachable:
+            status, error = DeliveryStatus.BLOCKED, "unreachable"
+        elif not claimed.consents:
+            status, error = DeliveryStatus.SKIPPED, "no consent"
+        else:
+            outcome = await self._deliver(claimed, job)
+            if outcome is None:  # stopping before the first try: give it back
+                async with self._ctx.sessions.begin() as session:
+                    await Services(session, self._ctx).outbox.release(claimed.message_id)
+                return True
+            status, error = outcome
+        async with self._ctx.sessions.begin() as session:
+            await Services(session, self._ctx).outbox.mark(claimed.message_id, status, error)
+            if status is DeliveryStatus.BLOCKED:
+                await session.execute(
+                    update(Contact)
+                    .where(Contact.id == claimed.contact_id, Contact.unreachable_since.is_(None))
+                    .values(unreachable_since=self._ctx.clock.now())
+                )
+        SENT.labels(status.value).inc()
+        return True
+
+    async def _job(self, job_id: int) -> OutboxJob:
+        """A job's texts never change once queued: read once per sender."""
+        job = self._jobs.get(job_id)
+        if job is None:
+            async with self._ctx.sessions() as session:
+                job = await Services(session, self._ctx).outbox.get(job_id)
+            self._jobs[job_id] = job
+        return job
+
+    async def _deliver(self, claimed: Claimed, job: OutboxJob) -> tuple[DeliveryStatus, str | None] | None:
+        chat_id = claimed.chat_id
+        calls: list[Call] = []
+        if job.attachment_file_id is not None:
+            file_id = job.attachment_file_id
+            if job.attachment_kind == "photo":
+                calls.append(lambda: self._bot.send_photo(chat_id, file_id))
+            else:
+                calls.append(lambda: self._bot.send_document(chat_id, file_id))
+        text = text_for(job, claimed.language)
+        label = label_for(job, claimed.language)
+        keyboard = None
+        if label is not None and job.button_url is not None:
+            keyboard = InlineKeyboardMarkup(
+                inline_keyboard=[[InlineKeyboardButton(text=label, url=job.button_url)]]
+            )
+        calls.append(lambda: self._bot.send_message(chat_id, text, reply_markup=keyboard))
+        for number, call in enumerate(calls):
+            outcome = await self._call(claimed, call, first=number == 0)
+            if outcome is None or outcome[0] is not DeliveryStatus.SENT:
+                return outcome
+        return DeliveryStatus.SENT, None
+
+    async def _call(
+        self, claimed: Claimed, call: Call, *, first: bool
+    ) -> tuple[DeliveryStatus, str | None] | None:
+        backoff = self._first_backoff
+        failures = 0
+        while True:
+            if self._stopping.is_set() and first:
+                return None
+            wait = await self._limiter.reserve(claimed.chat_id)
+            if wait > 0:
+                await self._sleep(wait)
+            try:
+                await call()
+            except TelegramRetryAfter as exc:
+                RETRY_AFTER.inc()
+                log.info("sender: Telegram asked to wait %ss (429)", exc.retry_after)
+                await self._limiter.pause(float(exc.retry_after))
+                await self._renew(claimed)
+                continue
+            except TelegramForbiddenError:
+                return DeliveryStatus.BLOCKED, "forbidden"
+            except (TelegramServerError, TelegramNetworkError) as exc:
+                failures += 1
+                if failures >= self._attempts:
+                    log.warning(
+                        "sender: giving up a message after %d attempts: %s", failures, type(exc).__name__
+                    )
+                    return DeliveryStatus.FAILED, type(exc).__name__[:64]
+                log.info("sender: %s, retrying in %.1fs", type(exc).__name__, backoff)
+                await self._sleep(backoff)
+                backoff = min(backoff * 2, self._max_backoff)
+                await self._renew(claimed)
+                continue
+            except TelegramBadRequest as exc:
+                log.warning("sender: Telegram refused a message: %s", exc.message[:120])
+                return DeliveryStatus.FAILED, "bad request"
+            except TelegramAPIError as exc:
+                return DeliveryStatus.FAILED, type(exc).__name__[:64]
+            return DeliveryStatus.SENT, None
+
+    async def _renew(self, claimed: Claimed) -> None:
+        async with self._ctx.sessions.begin() as session:
+            await Services(session, self._ctx).outbox.touch(claimed.message_id)
+
+    # --- housekeeping --------------------------------------------------------------------------------
+
+    async def tick(self) -> list[OutboxJob]:
+        """Periodic work: finish jobs (a results job's links go with it), expire dead claims, purge old
+        update ids. (Results links past RETENTION_DAYS go in the general retention purge.)"""
+        now = self._ctx.clock.now()
+        async with self._ctx.sessions.begin() as session:
+            services = Services(session, self._ctx)
+            outbox = services.outbox
+            expired = await outbox.expire_claims(now - self._lease)
+            if expired:
+                log.warning("sender: %d message(s) interrupted by a stopped sender, not sent again", expired)
+            finished = await outbox.finish_jobs()
+            for job in finished:
+                log.info("sender: job %s (%s) finished", job.id, job.kind.value)
+                if job.kind is JobKind.RESULTS and job.round_id is not None:
+                    await services.notifications.purge_results_links(round_id=job.round_id)
+            await services.processed_updates.purge(now - PROCESSED_UPDATES_KEPT)
+            OUTBOX_DEPTH.set(await outbox.depth())
+        return finished
+
+    async def drain(self) -> int:
+        """Send until nothing is left to claim, then tick; how many messages were handled."""
+        handled = 0
+        while await self.send_next():
+            handled += 1
+        await self.tick()
+        return handled
+
+    # --- running -------------------------------------------------------------------------------------
+
+    async def run(self, stopping: asyncio.Event) -> None:
+        """Until `stopping` is set: send, and every SENDER_POLL_SECONDS look for new work and tick."""
+        poll = self._ctx.settings.sender_poll_seconds
+        last_tick = None
+        self._stopping = stopping
+        log.info("sender %s started", self.name)
+        while not stopping.is_set():
+            try:
+                sent = await self.send_next()
+                now = self._ctx.clock.now()
+                if not sent or last_tick is None or (now - last_tick).total_seconds() >= poll:
+                    await self.tick()
+                    last_tick = now
+            except Exception:  # the database or Telegram went away: log, wait, try again
+                log.exception("sender: a round of sending failed; trying again")
+                sent = False
+            if not sent:
+                await self._idle(stopping, poll)
+        try:  # a last look: jobs finished by the message in hand
+            await self.tick()
+        except Exception:
+            log.exception("sender: the last housekeeping failed; the next sender does it")
+        log.info("sender %s stopped", self.name)
+
+    async def _idle(self, stopping: asyncio.Event, seconds: float) -> None:
+        sleeper = asyncio.ensure_future(self._sleep(seconds))
+        watcher = asyncio.ensure_future(stopping.wait())
+        await asyncio.wait({sleeper, watcher}, return_when=asyncio.FIRST_COMPLETED)
+        for task in (sleeper, watcher):
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
