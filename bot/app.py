@@ -12,7 +12,6 @@ from typing import Any
 from aiogram import Bot, Dispatcher
 from aiogram.client.session.base import BaseSession
 from aiogram.fsm.storage.base import BaseEventIsolation, BaseStorage
-from aiogram.fsm.storage.memory import SimpleEventIsolation
 from aiogram.fsm.storage.redis import RedisEventIsolation, RedisStorage
 from aiogram.types import User
 from aiohttp import web
@@ -24,13 +23,16 @@ from bot.errors import ConfigError
 from bot.flood import FloodCounter, FloodGuard, MemoryFloodCounter, RedisFloodCounter
 from bot.fsm_storage import SQLStorage
 from bot.i18n import ConsultI18nMiddleware, load_catalogs
+from bot.isolation import PerPersonIsolation
+from bot.metrics import UpdateMetrics
 from bot.middlewares import UnitOfWork
+from bot.sender import Sender, build_limiter, build_sender_bot
 from bot.setup import build_context
 from bot.telegram import build_bot, check_telegram
 from bot.telegram_retry import Sleep
 from bot.web import SecretWebhookHandler, build_web_app
 from handlers import build_routers
-from handlers.menus import set_resident_commands
+from handlers.menus import set_resident_profile
 
 log = logging.getLogger(__name__)
 
@@ -38,13 +40,14 @@ log = logging.getLogger(__name__)
 def build_dispatcher(
     ctx: AppContext, storage: BaseStorage, isolation: BaseEventIsolation | None = None
 ) -> Dispatcher:
-    dispatcher = Dispatcher(storage=storage, events_isolation=isolation or SimpleEventIsolation(), ctx=ctx)
+    dispatcher = Dispatcher(storage=storage, events_isolation=isolation or PerPersonIsolation(), ctx=ctx)
     settings = ctx.settings
     counter: FloodCounter = (
         RedisFloodCounter(storage.redis, ctx.clock, settings.flood_window_seconds)
         if isinstance(storage, RedisStorage)
         else MemoryFloodCounter(ctx.clock, settings.flood_window_seconds)
     )
+    dispatcher.update.outer_middleware(UpdateMetrics())
     dispatcher.update.outer_middleware(FloodGuard(counter, settings.flood_limit, ctx.catalogs))
     dispatcher.update.outer_middleware(UnitOfWork(ctx))
     ConsultI18nMiddleware(ctx.catalogs).setup(dispatcher)
@@ -57,7 +60,7 @@ def build_storage(ctx: AppContext) -> tuple[BaseStorage, BaseEventIsolation]:
     if ctx.settings.redis_url:
         storage = RedisStorage.from_url(ctx.settings.redis_url)
         return storage, RedisEventIsolation(storage.redis)
-    return SQLStorage(ctx.sessions, ctx.pseudonym_key, ctx.clock), SimpleEventIsolation()
+    return SQLStorage(ctx.sessions, ctx.pseudonym_key, ctx.clock), PerPersonIsolation()
 
 
 @dataclass
@@ -68,6 +71,8 @@ class Application:
     storage: BaseStorage
     isolation: BaseEventIsolation
     _stopping: asyncio.Event = field(default_factory=asyncio.Event)
+    _sender_stopping: asyncio.Event = field(default_factory=asyncio.Event)
+    _sender_task: asyncio.Task[None] | None = None
 
     @classmethod
     async def create(
@@ -94,8 +99,9 @@ class Application:
     async def startup(self) -> User:
         """Who we are, and the command menus set; a failure to reach Telegram is a ConfigError."""
         me = await check_telegram(self.bot, self.ctx.settings)
-        await set_resident_commands(
-            self.bot, self.ctx.catalogs, self.ctx.languages, self.ctx.settings.default_locale
+        settings = self.ctx.settings
+        await set_resident_profile(
+            self.bot, self.ctx.catalogs, self.ctx.languages, settings.default_locale, settings.city_name
         )
         return me
 
@@ -123,6 +129,7 @@ class Application:
                 build_web_app(self.ctx), self.ctx.settings.host, self.ctx.settings.health_port
             )
         log.info("consultbot @%s polling", me.username)
+        self._start_sender()
         try:
             await self.dispatcher.start_polling(
                 self.bot,
@@ -132,6 +139,7 @@ class Application:
             )
         finally:
             await self._drain()
+            await self._stop_sender()
             if health is not None:
                 await health.cleanup()
 
@@ -144,17 +152,15 @@ class Application:
         health = None
         if settings.health_port is not None and settings.health_port != settings.port:
             health = await _serve(build_web_app(self.ctx), settings.host, settings.health_port)
-        await self.bot.set_webhook(
-            base_url.rstrip("/") + settings.webhook_path,
-            secret_token=handler._secret,
-            allowed_updates=self.dispatcher.resolve_used_update_types(),
-        )
+        if settings.register_webhook:
+            await self.set_webhook(base_url)
         log.info("consultbot webhook on %s:%s%s", settings.host, settings.port, settings.webhook_path)
         if handle_signals:
             loop = asyncio.get_running_loop()
             for sig in (signal.SIGINT, signal.SIGTERM):
                 with contextlib.suppress(NotImplementedError):
                     loop.add_signal_handler(sig, self._stopping.set)
+        self._start_sender()
         try:
             await self.dispatcher.emit_startup(**self._workflow())
             await self._stopping.wait()
@@ -162,7 +168,42 @@ class Application:
             await runner.cleanup()  # waits for requests in flight, which carry their updates
             if health is not None:
                 await health.cleanup()
+            await self._stop_sender()
             await self.dispatcher.emit_shutdown(**self._workflow())
+
+    async def set_webhook(self, base_url: str) -> None:
+        """Register the webhook (once for every process behind the same URL: `consultbot set-webhook`)."""
+        settings = self.ctx.settings
+        await self.bot.set_webhook(
+            base_url.rstrip("/") + settings.webhook_path,
+            secret_token=webhook_secret(settings),
+            allowed_updates=self.dispatcher.resolve_used_update_types(),
+        )
+
+    def _start_sender(self) -> None:
+        """SENDER=inline: the outbox is delivered by a task of this process (the bot runs alone)."""
+        if self.ctx.settings.sender != "inline":
+            return
+        sender = Sender(build_sender_bot(self.ctx.settings), self.ctx, build_limiter(self.ctx))
+        self._sender_stopping.clear()
+        self._sender_task = asyncio.create_task(self._run_sender(sender))
+
+    async def _run_sender(self, sender: Sender) -> None:
+        try:
+            await sender.run(self._sender_stopping)
+        finally:
+            await sender.close()
+
+    async def _stop_sender(self) -> None:
+        """Let the sender finish the message in hand (drain), then stop it."""
+        task, self._sender_task = self._sender_task, None
+        if task is None:
+            return
+        self._sender_stopping.set()
+        try:
+            await asyncio.wait_for(task, timeout=30)
+        except TimeoutError:
+            log.warning("the sender did not stop in 30 s; its message in hand counts as interrupted")
 
     def _workflow(self) -> dict[str, Any]:
         """What aiogram hands startup and shutdown hooks when it polls, for the webhook mode too."""

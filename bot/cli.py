@@ -53,6 +53,34 @@ def _run(args: argparse.Namespace) -> int:
     return 0
 
 
+def _sender(_args: argparse.Namespace) -> int:
+    from bot import logs
+    from bot.sender_main import run_sender
+
+    settings = _settings()
+    logs.configure(settings.log_level, settings.log_format)
+    asyncio.run(run_sender(settings))
+    return 0
+
+
+def _set_webhook(_args: argparse.Namespace) -> int:
+    from bot.app import Application, check_webhook_settings
+
+    settings = _settings()
+    base_url = check_webhook_settings(settings)
+
+    async def main() -> None:
+        app = await Application.create(settings)
+        try:
+            await app.set_webhook(base_url)
+        finally:
+            await app.close()
+
+    asyncio.run(main())
+    print(f"Webhook registered: {base_url.rstrip('/')}{settings.webhook_path}")
+    return 0
+
+
 def _migrate(_args: argparse.Namespace) -> int:
     from bot.setup import open_database, safe_url
 
@@ -83,6 +111,29 @@ def _health(_args: argparse.Namespace) -> int:
     return 0 if healthy else 1
 
 
+def _purge(_args: argparse.Namespace) -> int:
+    from bot.setup import build_context
+
+    settings = _settings()
+
+    async def main() -> None:
+        ctx = await build_context(settings)
+        try:
+            async with ctx.sessions.begin() as session:
+                from bot.services.container import Services
+
+                purged = await Services(session, ctx).retention.purge()
+        finally:
+            await ctx.engine.dispose()
+        print(
+            f"Rounds closed more than {settings.retention_days} days ago: {purged.respondents} respondents "
+            f"unlinked from their contact, {purged.results_links} results links deleted."
+        )
+
+    asyncio.run(main())
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     from bot.cli_rounds import add_round_commands
     from bot.cli_staff import add_staff_commands
@@ -96,6 +147,15 @@ def build_parser() -> argparse.ArgumentParser:
     commands.add_parser("run", help="run the bot with long polling").set_defaults(func=_run)
     commands.add_parser("webhook", help="serve Telegram's webhook (WEBHOOK_BASE_URL)").set_defaults(func=_run)
     commands.add_parser("migrate", help="apply database migrations").set_defaults(func=_migrate)
+    commands.add_parser("sender", help="deliver queued broadcasts, reminders and results").set_defaults(
+        func=_sender
+    )
+    commands.add_parser(
+        "set-webhook", help="register the webhook once for every bot process (WEBHOOK_BASE_URL)"
+    ).set_defaults(func=_set_webhook)
+    commands.add_parser("purge", help="apply RETENTION_DAYS now (the bot also does it)").set_defaults(
+        func=_purge
+    )
     commands.add_parser("health", help="exit 0 when the running bot answers /healthz").set_defaults(
         func=_health
     )

@@ -13,7 +13,7 @@ from bot.errors import ConfigError, ConsultError
 from bot.services.container import Services
 from bot.services.rounds import InvalidRound
 from bot.services.surveys import VersionConflict
-from surveys import SurveyLoadError
+from surveys import SurveyLoadError, missing_translations
 
 
 def add_round_commands(commands: Any) -> None:
@@ -101,6 +101,11 @@ async def _open(services: Services, settings: Settings, args: argparse.Namespace
         version, title=args.title, opens_at=opens, closes_at=closes, payload=args.payload, is_test=args.test
     )
     print(f"round {rnd.id} opened: survey {version.slug} v{version.version}")
+    survey = await services.ctx.surveys.parse(version.source)
+    for language, places in missing_translations(survey).items():
+        if places:
+            fallback = survey.default_language
+            print(f"warning: {language} is incomplete, {len(places)} texts will show in {fallback}")
     print(f"payload: {rnd.payload}")
     print(f"link: https://t.me/<your bot>?start={rnd.payload}")
     return 0

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import shutil
+import sys
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -14,7 +15,7 @@ from typing import Any
 from bot.cli_rounds import _with_services
 from bot.config import Settings
 from bot.db.models import Role
-from bot.errors import ConfigError
+from bot.errors import ConfigError, ReceiptNotFound
 from bot.services.container import Services
 from bot.services.exports import ExportFormat
 from bot.services.labels import untranslated
@@ -53,6 +54,11 @@ def add_staff_commands(commands: Any) -> None:
     export.add_argument("--labels", default=None, metavar="LANG", help="labels in LANG instead of codes")
     export.add_argument("--include-test", action="store_true", help="export a test round")
     export.set_defaults(func=lambda args: _with_services(_export, args))
+    forget = commands.add_parser(
+        "forget-receipt", help="delete the assisted interview a resident's receipt code belongs to"
+    )
+    forget.add_argument("code", help="the receipt code, e.g. K7QX-M3PD (case and dash do not matter)")
+    forget.set_defaults(func=lambda args: _with_services(_forget_receipt, args))
     audit = commands.add_parser("audit", help="show the latest entries of the audit log")
     audit.add_argument("--limit", type=int, default=20)
     audit.set_defaults(func=lambda args: _with_services(_audit, args))
@@ -135,6 +141,17 @@ async def _export(services: Services, settings: Settings, args: argparse.Namespa
         CLI, "export", target(args.round), detail={"format": args.format, "responses": exported.responses}
     )
     print(f"{args.output}: {exported.responses} responses ({exported.completed} completed)")
+    return 0
+
+
+async def _forget_receipt(services: Services, settings: Settings, args: argparse.Namespace) -> int:
+    try:
+        round_id = await services.assisted.forget(args.code)
+    except ReceiptNotFound:
+        print("no answers have this receipt code (mistyped, or already deleted)", file=sys.stderr)
+        return 1
+    await services.audit.record(CLI, "receipt.forget", target(round_id))
+    print(f"deleted the assisted interview's answers (round {round_id})")
     return 0
 
 

@@ -45,6 +45,12 @@ class Settings(BaseSettings):
     flood_window_seconds: float = Field(default=10.0, gt=0)
     small_count_threshold: int = Field(default=5, ge=1)
     round_check_seconds: int = Field(default=60, ge=1)
+    sender: Literal["inline", "off"] = "inline"
+    register_webhook: bool = True
+    broadcast_approval_over: int = Field(default=1000, ge=0)
+    retention_days: int = Field(default=365, ge=1)
+    send_rate: float = Field(default=30.0, gt=0)
+    sender_poll_seconds: float = Field(default=2.0, gt=0)
 
     @field_validator("admin_ids", mode="before")
     @classmethod

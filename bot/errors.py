@@ -101,3 +101,53 @@ class AlreadyAdmin(ConsultError):
     """An admin opened an invitation: it would lower their role, so it is left unused."""
 
     user_message = N_("You are already an admin: this invitation was left unused for someone else.")
+
+
+class LinkUnavailable(ConsultError):
+    """A resident opened a survey link that is unknown or was withdrawn."""
+
+    user_message = N_("This link no longer works. Here are the consultations open now.")
+
+
+class LinkRevoked(ConsultError):
+    """A worker asked for their link to a round after staff withdrew it."""
+
+    user_message = N_(
+        "Your link to this round was withdrawn by the City's staff. Please ask them if you need a new one."
+    )
+
+
+class LinkNotFound(ConsultError):
+    """Staff named a link code that does not exist."""
+
+    user_message = N_("There is no link with this code. Send /links <round> to see them.")
+
+
+class NotYourLink(ConsultError):
+    """A worker asked for the figures of a link that is not theirs (or does not exist: same answer)."""
+
+    user_message = N_("You can only see the figures of your own links. Send /mystats to see them.")
+
+
+class RoundNotOpenForWork(ConsultError):
+    """A worker asked for a link to, or an interview in, a round that is closed."""
+
+    user_message = N_("This round is closed: it takes no more answers. Send /mylink to see the open ones.")
+
+
+class AssistInProgress(ConsultError):
+    """A worker started an assisted interview while another is still unfinished."""
+
+    user_message = N_("You are in the middle of an assisted interview. Finish it first, or abandon it.")
+
+
+class ReceiptNotFound(ConsultError):
+    """No assisted response has this receipt code (mistyped, or already deleted)."""
+
+    user_message = N_("No answers have this receipt code. Check it, or they were already deleted.")
+
+
+class WorkerRoundNotFound(ConsultError):
+    """A worker named a round that does not exist."""
+
+    user_message = N_("There is no consultation with this number. Send /mylink to choose one.")

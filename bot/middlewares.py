@@ -1,4 +1,5 @@
-"""Update-level middleware: one database session per update, committed after the handler returns."""
+"""Update-level middleware: one database session per update, committed after the handler returns, and
+each update processed once (its id is saved with its effects)."""
 
 from __future__ import annotations
 
@@ -8,11 +9,12 @@ from typing import Any
 
 from aiogram import BaseMiddleware
 from aiogram.exceptions import TelegramForbiddenError
-from aiogram.types import TelegramObject, User
+from aiogram.types import TelegramObject, Update, User
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.context import AppContext
 from bot.db.current import current_session
+from bot.metrics import DUPLICATES
 from bot.services.container import Services
 
 log = logging.getLogger(__name__)
@@ -21,7 +23,9 @@ log = logging.getLogger(__name__)
 class UnitOfWork(BaseMiddleware):
     """Everything an update changes is saved together, or not at all (the session rolls back on error).
 
-    It also looks up the person's contact once, so the language middleware and handlers share it.
+    It also looks up the person's contact once, so the language middleware and handlers share it, and
+    records the update's id in the same transaction: a second delivery of an update whose effects are
+    committed is skipped (and answered 200 by the webhook), see `bot.services.updates`.
     """
 
     def __init__(self, ctx: AppContext) -> None:
@@ -58,6 +62,10 @@ class UnitOfWork(BaseMiddleware):
         session: AsyncSession,
     ) -> Any:
         services = Services(session, self._ctx)
+        if isinstance(event, Update) and not await services.processed_updates.first_delivery(event.update_id):
+            DUPLICATES.inc()
+            log.info("update %s was delivered again: already processed, skipped", event.update_id)
+            return None
         data["services"] = services
         user: User | None = data.get("event_from_user")
         contact = await services.contacts.find(user.id) if user is not None else None

@@ -45,8 +45,10 @@ async def open_database(settings: Settings) -> AsyncEngine:
         raise ConfigError(f"DATABASE_URL is not a database URL we can use ({exc}).") from exc
     try:
         await migrate.upgrade(engine)
-    except (DBAPIError, OSError, TimeoutError) as exc:
+    except BaseException as exc:
         await engine.dispose()
+        if not isinstance(exc, DBAPIError | OSError | TimeoutError):
+            raise
         reason = str(getattr(exc, "orig", exc)).splitlines()[0] if str(exc) else type(exc).__name__
         raise ConfigError(
             f"Cannot reach the database at {safe_url(settings.database_url)}: {reason}. Check DATABASE_URL."

@@ -1,5 +1,5 @@
-"""The HTTP side: Telegram's webhook (secret checked, answered after the update is processed) and
-GET /healthz for container health checks."""
+"""The HTTP side: Telegram's webhook (secret checked, answered after the update is processed),
+GET /healthz for container health checks and GET /metrics for Prometheus."""
 
 from __future__ import annotations
 
@@ -13,6 +13,8 @@ from aiohttp import web
 from sqlalchemy import text
 
 from bot.context import AppContext
+from bot.delivery import Delivery, current_delivery
+from bot.metrics import metrics_view
 
 log = logging.getLogger(__name__)
 CONTEXT_KEY: web.AppKey[AppContext] = web.AppKey("consultbot_context", AppContext)
@@ -21,7 +23,9 @@ HEALTH_TIMEOUT_S = 3.0
 
 class SecretWebhookHandler(SimpleRequestHandler):
     """aiogram's handler, but a missing or wrong secret is a 403 and nothing is processed, and updates
-    are processed before Telegram gets its answer (so an answer is never acknowledged unsaved)."""
+    are processed before Telegram gets its answer (so an answer is never acknowledged unsaved). An update
+    that could not be saved because the database is unreachable is answered 500: Telegram delivers it
+    again, and the processed-updates table makes sure it takes effect once."""
 
     def __init__(self, dispatcher: Dispatcher, bot: Bot, secret: str) -> None:
         super().__init__(dispatcher, bot, handle_in_background=False, secret_token=secret)
@@ -32,7 +36,15 @@ class SecretWebhookHandler(SimpleRequestHandler):
         if not hmac.compare_digest(given.encode(), self._secret.encode()):
             log.warning("webhook request refused: missing or wrong secret token")
             return web.Response(status=403, text="Forbidden")
-        return await super().handle(request)
+        delivery = Delivery()
+        token = current_delivery.set(delivery)
+        try:
+            response = await super().handle(request)
+        finally:
+            current_delivery.reset(token)
+        if delivery.redeliver:
+            return web.Response(status=500, text="Database unavailable, deliver again")
+        return response
 
 
 async def healthz(request: web.Request) -> web.Response:
@@ -50,6 +62,7 @@ def build_web_app(ctx: AppContext, webhook: SecretWebhookHandler | None = None) 
     app = web.Application()
     app[CONTEXT_KEY] = ctx
     app.router.add_get("/healthz", healthz)
+    app.router.add_get("/metrics", metrics_view)
     if webhook is not None:
         webhook.register(app, path=ctx.settings.webhook_path)
     return app

@@ -5,8 +5,8 @@ from __future__ import annotations
 from aiogram import Router
 
 from bot.config import Settings
-from handlers import errors, fallback, groups, staff
-from handlers.resident import common, membership, mydata, survey
+from handlers import errors, fallback, groups, staff, worker
+from handlers.resident import common, membership, mydata, notifications, survey
 
 
 def build_routers(settings: Settings) -> list[Router]:
@@ -15,9 +15,11 @@ def build_routers(settings: Settings) -> list[Router]:
         errors.build_router(),
         groups.build_router(),
         *staff.build_routers(),
+        *worker.build_routers(),
         membership.build_router(),
         common.build_router(),
         mydata.build_router(),
+        notifications.build_router(),
         survey.build_router(),
         fallback.build_router(),
     ]

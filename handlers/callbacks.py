@@ -89,3 +89,63 @@ class ForgetCb(CallbackData, prefix="fg"):
     """The resident's confirmation (or not) that everything about them should be deleted."""
 
     ok: bool
+
+
+class WorkerRoundCb(CallbackData, prefix="wr"):
+    """A round picked by a community worker for action `a` (mylink, assist)."""
+
+    a: str
+    r: int
+
+
+class WorkerPosterCb(CallbackData, prefix="wp"):
+    """The worker's own poster for round `r`, in language `lang`."""
+
+    r: int
+    lang: str
+
+
+class LinkPosterCb(CallbackData, prefix="lp"):
+    """The poster of staff's link `c` (a `w-` code), in language `lang`."""
+
+    c: str
+    lang: str
+
+
+class AssistCb(CallbackData, prefix="as"):
+    """A step of an assisted interview: `a` is lang (survey language `lang` of round `r` chosen), ok (the
+    resident agreed), no (they did not), go (continue the unfinished one), drop (abandon it)."""
+
+    a: str
+    r: int = 0
+    lang: str = ""
+
+
+class NotifyAskCb(CallbackData, prefix="na"):
+    """A resident's answer to a notifications question: `k` is "r" (results of round `r`) or "f" (future
+    consultations)."""
+
+    k: str
+    r: int = 0
+    ok: bool
+
+
+class NotifyToggleCb(CallbackData, prefix="nx"):
+    """/notifications: turn kind `k` ("f" future consultations, "r" results) on or off."""
+
+    k: str
+    on: bool
+
+
+class JobCb(CallbackData, prefix="jb"):
+    """A staff action `a` on outbox job `j`: ok (confirm), no (discard the draft), approve, cancel."""
+
+    a: str
+    j: int
+
+
+class ResultsCb(CallbackData, prefix="rs"):
+    """/results composing: `a` is lang (write the text for language `lang`) or preview."""
+
+    a: str
+    lang: str = ""

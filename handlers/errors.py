@@ -10,6 +10,7 @@ from aiogram.exceptions import TelegramAPIError
 from aiogram.types import ErrorEvent
 from aiogram.utils.i18n import gettext as _
 
+from bot.delivery import current_delivery, database_unavailable
 from bot.errors import ConsultError, TryAgainLater, user_error_for
 
 log = logging.getLogger(__name__)
@@ -17,6 +18,18 @@ log = logging.getLogger(__name__)
 
 async def on_error(event: ErrorEvent, bot: Bot) -> None:
     update = event.update
+    delivery = current_delivery.get()
+    if delivery is not None and database_unavailable(event.exception):
+        # Nothing was saved; the webhook answers 500 and Telegram delivers the update again, so the
+        # resident gets their answer then, once, without having to repeat anything.
+        delivery.redeliver = True
+        log.warning(
+            "update %s (%s): database unavailable (%s); Telegram will deliver it again",
+            update.update_id,
+            update.event_type,
+            type(event.exception).__name__,
+        )
+        return
     known = user_error_for(event.exception)
     if known is None:
         log.error(

@@ -9,7 +9,9 @@ from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from bot.languages import NATIVE_NAMES
 from handlers.callbacks import LanguageCb
 
-BUTTON_TEXT_MAX = 60  # long labels are shortened on the button; the full text is in the message
+# Telegram shows what fits on the screen; beyond this a label is cut here too. Questions whose labels
+# are long also list them in full in the message (handlers.resident.render).
+BUTTON_TEXT_MAX = 120
 
 
 def button(text: str, data: str) -> InlineKeyboardButton:

@@ -25,17 +25,21 @@ def privacy_notice(city: str) -> str:
 
 
 def help_text() -> str:
-    return _(
-        "I help the city ask residents for their opinion.\n"
-        "\n"
-        "/start — see the consultations open now\n"
-        "/language — change the language\n"
-        "/privacy — how your answers are used\n"
-        "/mydata — see what we keep about you\n"
-        "/forget — delete your data\n"
-        "/help — this message\n"
-        "\n"
-        "To answer, press the buttons or type your answer."
+    return (
+        _(
+            "I help the city ask residents for their opinion.\n"
+            "\n"
+            "/start — see the consultations open now\n"
+            "/language — change the language\n"
+            "/privacy — how your answers are used\n"
+            "/mydata — see what we keep about you\n"
+            "/forget — delete your data\n"
+            "/help — this message\n"
+            "\n"
+            "To answer, press the buttons or type your answer."
+        )
+        + "\n\n"
+        + _("/notifications — choose what I may send you\n/stop — no more messages from me")
     )
 
 
@@ -47,5 +51,7 @@ def command_descriptions() -> list[tuple[str, str]]:
         ("privacy", _("How your answers are used")),
         ("mydata", _("See what we keep about you")),
         ("forget", _("Delete your data")),
+        ("notifications", _("What I may send you")),
+        ("stop", _("No more messages from me")),
         ("help", _("Help")),
     ]

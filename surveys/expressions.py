@@ -357,6 +357,8 @@ def _from_answer(answer: object) -> Value:
         return answer
     if isinstance(answer, list | tuple):
         return tuple(str(item) for item in answer)
+    if isinstance(answer, dict):  # a voice message reads as its file id: answered, not empty
+        return str(answer.get("voice", ""))
     return ""
 
 

@@ -8,8 +8,12 @@ from enum import StrEnum
 from surveys.expressions import Expression
 from surveys.texts import Text
 
-#: A stored answer: choice id, "yes"/"no", list of choice ids, int, float, text or ISO date.
-AnswerValue = str | int | float | list[str]
+#: A stored answer: choice id, "yes"/"no", list of choice ids, int, float, text, ISO date, or a voice
+#: message given to a text question that accepts one: {"voice": Telegram file id, "duration": seconds}.
+AnswerValue = str | int | float | list[str] | dict[str, str | int]
+
+#: The key that makes a text answer a voice message.
+VOICE = "voice"
 
 #: The reserved choice id added by `other: true`.
 OTHER = "other"

@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from surveys.errors import InvalidAnswer
 from surveys.expressions import evaluate
 from surveys.inputs import clean_text
-from surveys.model import AnswerValue, Question, QuestionType, Survey
+from surveys.model import VOICE, AnswerValue, Question, QuestionType, Survey
 
 #: Numbers beyond this are refused whatever the question's bounds: nobody means them.
 NUMBER_LIMIT = 10**15
@@ -116,7 +116,9 @@ def _bounded(question: Question, number: int | float) -> int | float:
     return number
 
 
-def _text(question: Question, value: object) -> str:
+def _text(question: Question, value: object) -> str | dict[str, str | int]:
+    if isinstance(value, Mapping) and question.accept_voice:
+        return _voice(value)
     if not isinstance(value, str):
         raise InvalidAnswer("empty")
     text = clean_text(value)
@@ -125,6 +127,14 @@ def _text(question: Question, value: object) -> str:
     if question.max_length is not None and len(text) > question.max_length:
         raise InvalidAnswer("too_long", {"max_length": question.max_length, "length": len(text)})
     return text
+
+
+def _voice(value: Mapping[object, object]) -> dict[str, str | int]:
+    """A voice message: the messenger's file id and its duration in seconds."""
+    file_id, duration = value.get(VOICE), value.get("duration")
+    if not isinstance(file_id, str) or not file_id or not isinstance(duration, int) or duration < 0:
+        raise InvalidAnswer("empty")
+    return {VOICE: file_id, "duration": duration}
 
 
 def _date(question: Question, value: object, today: dt.date) -> str:

@@ -4,6 +4,7 @@ TEST_REDIS_URL are set), a frozen clock, the fake Telegram Bot API and the runni
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import shutil
 from collections.abc import AsyncIterator, Callable, Coroutine
@@ -19,6 +20,7 @@ from bot.clock import FrozenClock
 from bot.config import SHIPPED_SURVEYS_DIR, Settings
 from bot.db import migrate
 from bot.db.engine import create_engine
+from bot.logs import ScrubFilter
 from tests.fake_telegram import FakeTelegram, FakeUser
 from tests.harness import WEBHOOK_SECRET, Running, running_bot
 
@@ -153,3 +155,49 @@ def _no_dotenv(monkeypatch: pytest.MonkeyPatch) -> None:
     for name in list(os.environ):
         if name in Settings.model_fields or name.upper() in {f.upper() for f in Settings.model_fields}:
             monkeypatch.delenv(name, raising=False)
+
+
+class _LogScan(logging.Handler):
+    """Keeps every log line the suite produces, to check at the end that none carries a secret, a
+    Telegram id or an answer's text (issue 8: logs never contain personal data)."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.lines: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            text = record.getMessage()
+        except Exception:
+            return
+        if record.exc_info:
+            text += "\n" + logging.Formatter().formatException(record.exc_info)
+        self.lines.append(f"{record.name}: {text}")
+
+
+LOG_SCAN = _LogScan()
+LOG_SCAN.addFilter(ScrubFilter())  # as in production: the token is scrubbed from every record
+# Strings that must never reach a log: the fake bot token, the residents' ids used across the suite (they
+# all start 7700…), and answers typed in the flow tests.
+NEVER_LOGGED = (
+    "AAFakeFakeFake",
+    "77000000",
+    "77009000",
+    "Beekeeping",
+    "More evening courses in Marcinelle",
+    "Evening classes please",
+    "Somebody else's words",
+)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    root = logging.getLogger()
+    root.addHandler(LOG_SCAN)
+    root.setLevel(min(root.level or logging.WARNING, logging.INFO))
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    leaks = [line for line in LOG_SCAN.lines if any(marker in line for marker in NEVER_LOGGED)]
+    if leaks:
+        print("\nPersonal data or secrets reached the logs:", *leaks[:20], sep="\n  ")  # noqa: T201
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED

@@ -25,7 +25,7 @@ def consultbot(*args: str, cwd: Path, **env: str) -> subprocess.CompletedProcess
     }
     clean.update(env)
     return subprocess.run(  # noqa: S603 - our own command, fixed arguments
-        [sys.executable, "-m", "bot", *args], cwd=cwd, env=clean, capture_output=True, text=True, timeout=60
+        [sys.executable, "-m", "bot", *args], cwd=cwd, env=clean, capture_output=True, text=True, timeout=240
     )
 
 
@@ -38,7 +38,7 @@ async def consultbot_async(*args: str, cwd: Path, **env: str) -> subprocess.Comp
     process = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "bot", *args, cwd=cwd, env=clean, stdout=PIPE, stderr=PIPE
     )
-    stdout, stderr = await asyncio.wait_for(process.communicate(), timeout=60)
+    stdout, stderr = await asyncio.wait_for(process.communicate(), timeout=240)
     assert process.returncode is not None
     return subprocess.CompletedProcess(list(args), process.returncode, stdout.decode(), stderr.decode())
 
@@ -145,7 +145,7 @@ def test_survey_preview_runs_the_real_bot_in_the_terminal(tmp_path: Path, answer
         input="1\n1\nq\n",
         capture_output=True,
         text=True,
-        timeout=60,
+        timeout=240,
     )
     assert result.returncode == 0, result.stderr
     assert "Do you agree to take part?" in result.stdout

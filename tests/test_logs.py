@@ -13,11 +13,14 @@ TOKEN = "123456789:AAFakeFakeFakeFakeFakeFakeFakeFakeFak"
 
 
 def test_json_lines_without_the_token(capsys: pytest.CaptureFixture[str]) -> None:
+    root = logging.getLogger()
+    saved = root.handlers[:], root.level
     configure("INFO", "json")
     try:
         logging.getLogger("consultbot.test").warning("calling https://api.telegram.org/bot%s/getMe", TOKEN)
     finally:
-        logging.getLogger().handlers.clear()
+        root.handlers[:], level = saved
+        root.setLevel(level)
     line = capsys.readouterr().err.strip()
     entry = json.loads(line)
     assert entry["level"] == "WARNING"

@@ -8,10 +8,19 @@ from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
+SQLITE_POOL_TIMEOUT_S = 60
 
 
 def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
+    """SQL parameters are hidden from error messages: they carry residents' answers, and errors are logged."""
+    kwargs.setdefault("hide_parameters", True)
     if url.startswith("sqlite"):
+        # SQLite has one writer at a time. One connection per process makes concurrent updates wait their
+        # turn in the pool (in order, for up to a minute) instead of racing for the file lock, which under
+        # load made some fail with "database is locked" (bench/RESULTS.md).
+        kwargs.setdefault("pool_size", 1)
+        kwargs.setdefault("max_overflow", 0)
+        kwargs.setdefault("pool_timeout", SQLITE_POOL_TIMEOUT_S)
         engine = create_async_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}, **kwargs)
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         event.listen(engine.sync_engine, "begin", _sqlite_begin_immediate)

@@ -18,6 +18,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -48,6 +49,16 @@ class ResponseStatus(enum.StrEnum):
 
 class ConsentKind(enum.StrEnum):
     PRIVACY_NOTICE = "privacy_notice"
+    NOTIFY_FUTURE = "notify_future"  # tell me about future consultations (invitations, reminders)
+    NOTIFY_RESULTS = "notify_results"  # tell me what comes of the consultations I answered
+
+
+class LinkKind(enum.StrEnum):
+    """Who a survey link is for: a community worker's own link, or staff's for an organisation or a
+    channel (a poster campaign, a school, a radio spot)."""
+
+    WORKER = "worker"
+    CAMPAIGN = "campaign"
 
 
 class Contact(Base):
@@ -60,8 +71,12 @@ class Contact(Base):
     chat_id: Mapped[int] = mapped_column(BigInteger)
     language: Mapped[str | None] = mapped_column(String(16))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # Telegram's name, kept only for people with a role, so admins can tell colleagues apart.
+    display_name: Mapped[str | None] = mapped_column(String(128))
     # Set when Telegram says the person blocked the bot; cleared when they come back.
     unreachable_since: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # When we asked (once, after their first completed survey) about future consultations.
+    notifications_asked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
 class Consent(Base):
@@ -154,6 +169,17 @@ class Response(Base):
     current_question: Mapped[str | None] = mapped_column(String(64))
     pending: Mapped[dict[str, Any] | None] = mapped_column(JSONValue)
     revision: Mapped[int] = mapped_column(Integer, default=1)
+    # Assisted interviews: a community worker answers with a resident beside them. The response has its
+    # own respondent without a contact; `assisted_by` is the worker's contact only while the interview
+    # runs (so their buttons reach it) and is cleared at Submit; the resident's agreement, given through
+    # the worker, is recorded as the privacy notice version read to them.
+    assisted: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    assisted_by: Mapped[int | None] = mapped_column(
+        ForeignKey("contacts.id", ondelete="SET NULL"), index=True
+    )
+    assisted_consent_version: Mapped[int | None] = mapped_column(Integer)
+    # A keyed hash (HMAC with PSEUDONYM_KEY) of the receipt code the resident was given: never the code.
+    receipt_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
 
     __mapper_args__ = {"version_id_col": revision}  # noqa: RUF012 - SQLAlchemy reads a plain dict
 
@@ -203,15 +229,14 @@ class Actor(Base):
 
 
 class StaffRole(Base):
-    """A role given by an admin (directly or by invitation). `name` is the Telegram name, for admins'
-    lists; `granted_by` is an actor id, not a foreign key, so it survives the granter's deletion."""
+    """A role given by an admin (directly or by invitation). `granted_by` is an actor id, not a foreign
+    key, so it survives the granter's deletion. The person's name, for admins' lists, is on the contact."""
 
     __tablename__ = "staff_roles"
 
     contact_id: Mapped[int] = mapped_column(ForeignKey("contacts.id", ondelete="CASCADE"), primary_key=True)
     role: Mapped[Role] = mapped_column(Enum(Role, native_enum=False, length=16, values_callable=_values))
     organisation: Mapped[str | None] = mapped_column(String(120))
-    name: Mapped[str | None] = mapped_column(String(128))
     granted_by: Mapped[str | None] = mapped_column(String(16))
     granted_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
@@ -231,6 +256,29 @@ class Invitation(Base):
     used_by: Mapped[str | None] = mapped_column(String(16))
 
 
+class Link(Base):
+    """A deep link into a round (`w-…`) that tells which organisation or channel brought a response.
+
+    Responses keep the code in `source`; figures and exports show the label. `owner_contact_id` (a
+    worker's own link) is used only to give the worker their link and their counts: never exported or shown
+    to staff.
+    """
+
+    __tablename__ = "links"
+    __table_args__ = (UniqueConstraint("round_id", "owner_contact_id"),)
+
+    code: Mapped[str] = mapped_column(String(64), primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id", ondelete="CASCADE"), index=True)
+    label: Mapped[str] = mapped_column(String(120))
+    kind: Mapped[LinkKind] = mapped_column(
+        Enum(LinkKind, native_enum=False, length=16, values_callable=_values)
+    )
+    owner_contact_id: Mapped[int | None] = mapped_column(ForeignKey("contacts.id", ondelete="SET NULL"))
+    created_by: Mapped[str | None] = mapped_column(String(24))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
 class AuditEntry(Base):
     """One staff action or refused attempt; append-only. Actors and targets are ids, never Telegram ids."""
 
@@ -244,3 +292,100 @@ class AuditEntry(Base):
     action: Mapped[str] = mapped_column(String(48))
     target: Mapped[str | None] = mapped_column(String(64))
     detail: Mapped[dict[str, Any] | None] = mapped_column(JSONValue)
+
+
+class ResultsLink(Base):
+    """A resident who completed a round and asked to hear what comes of it. Kept for that purpose only:
+    deleted when the round's results are sent, or after RETENTION_DAYS."""
+
+    __tablename__ = "results_links"
+
+    contact_id: Mapped[int] = mapped_column(ForeignKey("contacts.id", ondelete="CASCADE"), primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id", ondelete="CASCADE"), primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+
+
+class JobKind(enum.StrEnum):
+    BROADCAST = "broadcast"  # an invitation to a round
+    REMINDER = "reminder"  # a nudge to finish a round
+    RESULTS = "results"  # "you said, we did"
+
+
+class JobStatus(enum.StrEnum):
+    DRAFT = "draft"  # previewed, not confirmed
+    AWAITING_APPROVAL = (
+        "awaiting_approval"  # above BROADCAST_APPROVAL_OVER: a second staff member must approve
+    )
+    QUEUED = "queued"  # the sender delivers it
+    DONE = "done"
+    CANCELLED = "cancelled"
+
+
+class DeliveryStatus(enum.StrEnum):
+    QUEUED = "queued"
+    SENDING = "sending"  # claimed by a sender
+    SENT = "sent"
+    FAILED = "failed"
+    BLOCKED = "blocked"  # the resident blocked the bot
+    SKIPPED = "skipped"  # no longer consents, or job cancelled
+
+
+class OutboxJob(Base):
+    """A message to many residents: texts per language, who gets it, and where it stands."""
+
+    __tablename__ = "outbox_jobs"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[JobKind] = mapped_column(
+        Enum(JobKind, native_enum=False, length=16, values_callable=_values)
+    )
+    round_id: Mapped[int | None] = mapped_column(ForeignKey("rounds.id", ondelete="CASCADE"), index=True)
+    status: Mapped[JobStatus] = mapped_column(
+        Enum(JobStatus, native_enum=False, length=24, values_callable=_values), index=True
+    )
+    texts: Mapped[dict[str, Any]] = mapped_column(JSONValue)  # language -> text
+    button_labels: Mapped[dict[str, Any] | None] = mapped_column(JSONValue)  # language -> label
+    button_url: Mapped[str | None] = mapped_column(String(256))
+    attachment_kind: Mapped[str | None] = mapped_column(String(16))  # photo | document
+    attachment_file_id: Mapped[str | None] = mapped_column(String(256))
+    filters: Mapped[dict[str, Any] | None] = mapped_column(JSONValue)  # {"languages": [...], "district": ...}
+    # Set for jobs that may exist once per round (reminders, results); cleared when cancelled.
+    once_key: Mapped[str | None] = mapped_column(String(64), unique=True)
+    total: Mapped[int] = mapped_column(Integer, default=0)
+    created_by: Mapped[str | None] = mapped_column(String(24))
+    approved_by: Mapped[str | None] = mapped_column(String(24))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    queued_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class OutboxMessage(Base):
+    """One job's delivery to one resident: at most one per (job, contact), claimed by one sender."""
+
+    __tablename__ = "outbox_messages"
+    __table_args__ = (
+        UniqueConstraint("job_id", "contact_id"),
+        Index("ix_outbox_messages_status_job", "status", "job_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    job_id: Mapped[int] = mapped_column(ForeignKey("outbox_jobs.id", ondelete="CASCADE"))
+    contact_id: Mapped[int] = mapped_column(ForeignKey("contacts.id", ondelete="CASCADE"), index=True)
+    status: Mapped[DeliveryStatus] = mapped_column(
+        Enum(DeliveryStatus, native_enum=False, length=16, values_callable=_values)
+    )
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    claimed_by: Mapped[str | None] = mapped_column(String(64))
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    error: Mapped[str | None] = mapped_column(String(64))
+
+
+class ProcessedUpdate(Base):
+    """A Telegram update whose effects are saved: written in the update's own transaction, so a second
+    delivery of the same update finds it and is skipped. Purged after a day."""
+
+    __tablename__ = "processed_updates"
+
+    update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    processed_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)

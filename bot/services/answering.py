@@ -13,7 +13,7 @@ import secrets
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import ColumnElement, delete, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
@@ -38,7 +38,7 @@ from surveys import (
     previous_question,
     skip,
 )
-from surveys.model import AnswerValue
+from surveys.model import VOICE, AnswerValue
 
 REVIEW = -1  # the question index that stands for the review screen in callback data
 
@@ -138,6 +138,8 @@ class SurveyRunner:
         if existing is not None and existing.status is ResponseStatus.COMPLETED:
             return await self._progress(rnd, survey, existing)
         self._check_open(rnd)
+        if existing is not None and existing.assisted_by is not None:
+            return await self._progress(rnd, survey, existing)  # a worker's assisted interview goes on
         if not await self._privacy.has_acknowledged(contact):
             return NeedsPrivacy(rnd, survey)
         assert contact is not None
@@ -190,21 +192,31 @@ class SurveyRunner:
         return response
 
     async def _response_of(self, contact: Contact, round_id: int) -> Response | None:
+        """The response a person's buttons of this round refer to: the assisted interview they are
+        conducting in it, if any (a worker), else their own."""
         return await self._session.scalar(
             select(Response)
             .join(Respondent, Response.respondent_id == Respondent.id)
-            .where(Respondent.contact_id == contact.id, Response.round_id == round_id)
+            .where(_theirs(contact), Response.round_id == round_id)
+            .order_by(Response.assisted_by.is_(None))
+            .limit(1)
         )
 
+    async def progress_for(self, response: Response) -> Progress:
+        """The progress of a response found by other means (an assisted interview just started)."""
+        rnd, survey = await self.round_and_survey(response.round_id)
+        return await self._progress(rnd, survey, response)
+
     async def active(self, contact: Contact | None) -> Progress | None:
-        """The in-progress response the resident touched last (where typed answers go)."""
+        """The in-progress response the resident touched last (where typed answers go); for a worker
+        conducting an assisted interview, that interview."""
         if contact is None:
             return None
         response = await self._session.scalar(
             select(Response)
             .join(Respondent, Response.respondent_id == Respondent.id)
-            .where(Respondent.contact_id == contact.id, Response.status == ResponseStatus.IN_PROGRESS)
-            .order_by(Response.updated_at.desc(), Response.id.desc())
+            .where(_theirs(contact), Response.status == ResponseStatus.IN_PROGRESS)
+            .order_by(Response.assisted_by.is_(None), Response.updated_at.desc(), Response.id.desc())
             .limit(1)
         )
         if response is None:
@@ -349,6 +361,18 @@ class SurveyRunner:
             return Rejected(progress, error)
         return await self._save(progress, answers, {question.id: None})
 
+    async def voice_answer(self, progress: Progress, file_id: str, duration: int) -> Progress | Rejected:
+        """A voice message to a text question that accepts one: stored as its file id and duration."""
+        question = self._current(progress)
+        if progress.phase is Phase.OTHER_TEXT or not question.accept_voice:
+            return Rejected(progress, InvalidAnswer("voice_not_accepted"))
+        value = {VOICE: file_id, "duration": duration}
+        try:
+            answers = apply_answer(progress.survey, progress.answers, question.id, value, today=self._today())
+        except InvalidAnswer as error:
+            return Rejected(progress, error)
+        return await self._save(progress, answers, {question.id: None})
+
     async def skip(self, progress: Progress) -> Progress | Rejected:
         question = self._current(progress)
         try:
@@ -378,6 +402,7 @@ class SurveyRunner:
         progress.response.updated_at = now
         progress.response.current_question = None
         progress.response.pending = None
+        progress.response.assisted_by = None  # an assisted interview is out of the worker's reach now
         await self._session.flush()
         progress.phase = Phase.DONE
         return progress
@@ -482,6 +507,11 @@ class SurveyRunner:
         for question_id in removed:
             others.pop(question_id, None)
         return self._with_step(progress.round, progress.survey, response, answers, others)
+
+
+def _theirs(contact: Contact) -> ColumnElement[bool]:
+    """Responses a person acts on: their own, and the assisted interview they are conducting."""
+    return or_(Respondent.contact_id == contact.id, Response.assisted_by == contact.id)
 
 
 class StaleButton(StaleAction):

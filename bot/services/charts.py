@@ -10,12 +10,13 @@ import io
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import arabic_reshaper
 from bidi import get_display
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.figure import Figure
-from matplotlib.ticker import MaxNLocator
+
+if TYPE_CHECKING:  # matplotlib costs a second at import: loaded when the first chart is drawn
+    from matplotlib.figure import Figure
 
 PANELS_PER_IMAGE = 4
 LABEL_MAX = 40
@@ -55,6 +56,8 @@ def _draw(figure: Figure, panel: Panel, row: int, rows: int) -> None:
         axes.annotate(
             text, (value or 0, position), xytext=(3, 0), textcoords="offset points", va="center", fontsize=8
         )
+    from matplotlib.ticker import MaxNLocator
+
     axes.xaxis.set_major_locator(MaxNLocator(integer=True))
     axes.spines[["top", "right"]].set_visible(False)
     axes.tick_params(axis="y", labelsize=8)
@@ -62,6 +65,9 @@ def _draw(figure: Figure, panel: Panel, row: int, rows: int) -> None:
 
 def render_image(panels: Sequence[Panel]) -> bytes:
     height = sum(0.9 + 0.32 * max(1, len(p.labels)) for p in panels)
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
     figure = Figure(figsize=(8, max(2.5, height)), dpi=110)
     FigureCanvasAgg(figure)
     for row, panel in enumerate(panels, start=1):

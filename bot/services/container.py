@@ -8,17 +8,24 @@ from typing import TYPE_CHECKING
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.services.answering import SurveyRunner
+from bot.services.assisted import AssistedService
 from bot.services.audit import AuditLog
 from bot.services.contacts import ContactService
 from bot.services.exports import ExportService
 from bot.services.invitations import InvitationService
+from bot.services.links import LinkService
+from bot.services.notifications import NotificationService
+from bot.services.outbox import Outbox
 from bot.services.personal_data import PersonalData
 from bot.services.privacy import PrivacyService
+from bot.services.retention import Retention
 from bot.services.roles import RoleService
 from bot.services.round_admin import RoundAdmin
 from bot.services.rounds import RoundService
 from bot.services.stats import StatsService
 from bot.services.surveys import SurveyStore
+from bot.services.updates import ProcessedUpdates
+from bot.services.voices import VoiceRecordings
 
 if TYPE_CHECKING:
     from bot.context import AppContext
@@ -32,6 +39,14 @@ class Services:
     @cached_property
     def contacts(self) -> ContactService:
         return ContactService(self.session, self.ctx.clock)
+
+    @cached_property
+    def retention(self) -> Retention:
+        return Retention(self.session, self.ctx.clock, self.ctx.settings.retention_days, self.notifications)
+
+    @cached_property
+    def voices(self) -> VoiceRecordings:
+        return VoiceRecordings(self.session, self.ctx.pseudonym_key)
 
     @cached_property
     def personal_data(self) -> PersonalData:
@@ -91,3 +106,23 @@ class Services:
             self.ctx.clock,
             translate=lambda message, language: str(catalogs.gettext(message, locale=language)),
         )
+
+    @cached_property
+    def links(self) -> LinkService:
+        return LinkService(self.session, self.ctx.clock)
+
+    @cached_property
+    def assisted(self) -> AssistedService:
+        return AssistedService(self.session, self.ctx.clock, self.ctx.pseudonym_key, self.runner, self.links)
+
+    @cached_property
+    def notifications(self) -> NotificationService:
+        return NotificationService(self.session, self.ctx.clock)
+
+    @cached_property
+    def outbox(self) -> Outbox:
+        return Outbox(self.session, self.ctx.clock, self.ctx.settings.broadcast_approval_over)
+
+    @cached_property
+    def processed_updates(self) -> ProcessedUpdates:
+        return ProcessedUpdates(self.session, self.ctx.clock)

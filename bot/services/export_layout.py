@@ -38,7 +38,7 @@ class ResponseRow:
     started_at: datetime
     completed_at: datetime | None
     answers: Mapping[str, tuple[Any, str | None]]
-    assisted: bool = False  # assisted interviews (workers' issue) will set it
+    assisted: bool = False  # an assisted interview (a community worker filled it in with the resident)
 
 
 def question_columns(question: Question) -> list[str]:

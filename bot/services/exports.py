@@ -17,7 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
-from bot.db.models import Answer, Response, Round
+from bot.db.models import Answer, Link, Response, Round
 from bot.services.export_layout import Cell, Layout, ResponseRow, header
 from bot.services.export_writers import CsvWriter, ExportWriter, JsonLinesWriter, XlsxWriter
 from bot.services.labels import Translate
@@ -92,8 +92,11 @@ class ExportService:
         shape = layout.record if fmt is ExportFormat.JSON else layout.row
         responses = completed = 0
         batch: list[Any] = []
+        link_labels = dict(
+            (await self._session.execute(select(Link.code, Link.label).where(Link.round_id == rnd.id))).all()
+        )
         try:
-            async for response in self._responses(rnd.id):
+            async for response in self._responses(rnd.id, link_labels):
                 responses += 1
                 completed += response.completed_at is not None
                 batch.append(shape(response))
@@ -107,8 +110,9 @@ class ExportService:
             await asyncio.to_thread(writer.close, layout.codebook(), summary)
         return Exported(path, name, responses, completed)
 
-    async def _responses(self, round_id: int) -> Any:
-        """Each response with its answers, in order; one pass over a server-side cursor."""
+    async def _responses(self, round_id: int, labels: dict[str, str]) -> Any:
+        """Each response with its answers, in order; one pass over a server-side cursor. A source that is
+        a link's code is given as the link's label (never the link's owner)."""
         result = await self._session.stream(
             select(
                 Response.id,
@@ -118,6 +122,7 @@ class ExportService:
                 Response.status,
                 Response.started_at,
                 Response.completed_at,
+                Response.assisted,
                 Answer.question_id,
                 Answer.value,
                 Answer.other_text,
@@ -132,12 +137,12 @@ class ExportService:
         async for row in result:
             if current is None or row[0] != current[0]:
                 if current is not None:
-                    yield _row(current, answers)
+                    yield _row(current, answers, labels)
                 current, answers = list(row), {}
-            if row[7] is not None:
-                answers[row[7]] = (row[8], row[9])
+            if row[8] is not None:
+                answers[row[8]] = (row[9], row[10])
         if current is not None:
-            yield _row(current, answers)
+            yield _row(current, answers, labels)
 
     def _summary(self, rnd: Round, survey: Survey, responses: int, completed: int) -> list[list[Cell]]:
         return [
@@ -153,6 +158,9 @@ class ExportService:
         ]
 
 
-def _row(head: list[Any], answers: dict[str, tuple[Any, str | None]]) -> ResponseRow:
-    _id, respondent, language, source, status, started, completed = head[:7]
-    return ResponseRow(respondent, language, source, str(status), started, completed, answers)
+def _row(head: list[Any], answers: dict[str, tuple[Any, str | None]], labels: dict[str, str]) -> ResponseRow:
+    _id, respondent, language, source, status, started, completed, assisted = head[:8]
+    source = labels.get(source, source) if source is not None else None
+    return ResponseRow(
+        respondent, language, source, str(status), started, completed, answers, assisted=bool(assisted)
+    )

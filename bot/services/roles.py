@@ -90,23 +90,34 @@ class RoleService:
         assert actor is not None
         return actor
 
-    async def access(self, telegram_id: int, chat_id: int, name: str | None = None) -> Access | None:
-        """The person's role now; None for someone we hold no contact for (a resident who never wrote)."""
+    async def access(
+        self, telegram_id: int, chat_id: int, name: str | None = None, language: str | None = None
+    ) -> Access | None:
+        """The person's role now; None for someone we hold no contact for (a resident who never wrote).
+        For people with a role, their name and language are remembered (lists, notices between updates)."""
         if telegram_id in self._admin_ids:
             admin = await self.contact(telegram_id, chat_id)
+            self._remember(admin, name, language)
             return Access(admin, await self.actor_for(admin), Role.ADMIN, configured=True)
         contact = await self.by_telegram_id(telegram_id)
         if contact is None:
             return None
         row = await self._session.get(StaffRole, contact.id)
-        if row is not None and name and row.name != name:
-            row.name = name
+        if row is not None:
+            self._remember(contact, name, language)
         return Access(
             contact,
             await self.actor_for(contact),
             row.role if row is not None else None,
             organisation=row.organisation if row is not None else None,
         )
+
+    @staticmethod
+    def _remember(contact: Contact, name: str | None, language: str | None) -> None:
+        if name and contact.display_name != name:
+            contact.display_name = name
+        if language and contact.language is None:
+            contact.language = language
 
     async def grant(
         self,
@@ -126,7 +137,7 @@ class RoleService:
             self._session.add(row)
         row.role = role
         row.organisation = organisation if role is Role.WORKER else None
-        row.name = name or row.name
+        contact.display_name = name or contact.display_name
         row.granted_by = by
         row.granted_at = self._clock.now()
         await self._session.flush()
@@ -141,6 +152,8 @@ class RoleService:
         if row is None:
             return None
         await self._session.execute(delete(StaffRole).where(StaffRole.contact_id == contact_id))
+        if contact is not None:
+            contact.display_name = None  # a name is kept only while the person has a role
         return row
 
     async def by_telegram_id(self, telegram_id: int) -> Contact | None:
@@ -155,7 +168,9 @@ class RoleService:
             )
             for contact in admins:
                 actor = await self.actor_for(contact)
-                people.append(Holder(contact.id, actor, Role.ADMIN, None, None, configured=True))
+                people.append(
+                    Holder(contact.id, actor, Role.ADMIN, contact.display_name, None, configured=True)
+                )
         rows = await self._session.execute(
             select(StaffRole, Contact.telegram_id)
             .join(Contact, Contact.id == StaffRole.contact_id)
@@ -167,25 +182,33 @@ class RoleService:
             holder = await self._session.get(Contact, row.contact_id)
             assert holder is not None
             actor = await self.actor_for(holder)
-            people.append(Holder(row.contact_id, actor, row.role, row.name, row.organisation, False))
+            people.append(
+                Holder(row.contact_id, actor, row.role, holder.display_name, row.organisation, False)
+            )
         return people
 
-    async def staff_chats(self) -> list[int]:
-        """Chat ids of every admin and staff member (for notices about rounds)."""
+    async def staff_chats(self) -> list[tuple[int, str | None]]:
+        """(chat id, chosen language) of every admin and staff member, for notices about rounds."""
         chats = set(
-            await self._session.scalars(
-                select(Contact.chat_id)
-                .join(StaffRole, StaffRole.contact_id == Contact.id)
-                .where(StaffRole.role.in_([Role.ADMIN, Role.STAFF]))
-            )
+            (
+                await self._session.execute(
+                    select(Contact.chat_id, Contact.language)
+                    .join(StaffRole, StaffRole.contact_id == Contact.id)
+                    .where(StaffRole.role.in_([Role.ADMIN, Role.STAFF]))
+                )
+            ).all()
         )
         if self._admin_ids:
             chats |= set(
-                await self._session.scalars(
-                    select(Contact.chat_id).where(Contact.telegram_id.in_(self._admin_ids))
-                )
+                (
+                    await self._session.execute(
+                        select(Contact.chat_id, Contact.language).where(
+                            Contact.telegram_id.in_(self._admin_ids)
+                        )
+                    )
+                ).all()
             )
-        return sorted(chats)
+        return sorted((chat, language) for chat, language in chats)
 
     async def menu_targets(self) -> list[tuple[int, Role]]:
         """(chat id, role) of everyone with a role, to set their command menus."""

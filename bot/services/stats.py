@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.db.models import Answer, Response, ResponseStatus, Round, SurveyVersion
+from bot.db.models import Answer, Link, Response, ResponseStatus, Round, SurveyVersion
 from bot.errors import StaffRoundNotFound, TestRoundExcluded
 from bot.services.labels import chart_codes, codes_of
 from bot.services.suppression import Table, suppress
@@ -21,6 +21,8 @@ from bot.services.surveys import SurveyStore
 from surveys import Question, Survey
 
 DIRECT = "direct"  # the source of responses that came without a link's code
+ASSISTED = "assisted"  # answered with a community worker (assisted interview)
+UNASSISTED = "self"  # answered by the residents themselves
 BATCH = 1000
 
 
@@ -113,6 +115,18 @@ class StatsService:
         )
         return {str(key) if key is not None else DIRECT: int(n) for key, n in rows}
 
+    async def _sources(self, round_id: int) -> dict[str, int]:
+        """Responses by source, a link's code shown as its label (links with one label add up)."""
+        labels = dict(
+            (
+                await self._session.execute(select(Link.code, Link.label).where(Link.round_id == round_id))
+            ).all()
+        )
+        counts: Counter[str] = Counter()
+        for source, n in (await self._grouped(Response.source, round_id)).items():
+            counts[labels.get(source, source)] += n
+        return dict(counts)
+
     async def figures(self, round_id: int, *, include_test: bool = False) -> Figures:
         rnd, survey = await self.round_and_survey(round_id, include_test)
         k = self._k
@@ -142,8 +156,12 @@ class StatsService:
         tables = counts.tables(k)
         breakdowns = [
             tally("language", await self._grouped(Response.language, round_id), k, survey.languages),
-            tally("source", await self._grouped(Response.source, round_id), k),
+            tally("source", await self._sources(round_id), k),
         ]
+        assisted = await self._grouped(Response.assisted, round_id)
+        if assisted.get(str(True)):
+            by_help = {ASSISTED: assisted[str(True)], UNASSISTED: assisted.get(str(False), 0)}
+            breakdowns.append(tally("assisted", by_help, k, [ASSISTED, UNASSISTED]))
         breakdowns += [tables.pop(qid) for qid in survey.breakdowns if qid in tables]
         return Figures(
             rnd,

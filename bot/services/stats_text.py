@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from bot.errors import N_
 from bot.services.labels import Translate, choice_label
-from bot.services.stats import DIRECT, Figures, Tally
+from bot.services.stats import ASSISTED, DIRECT, UNASSISTED, Figures, Tally
 from bot.services.suppression import Hidden
+from surveys import missing_translations
 
 LABEL_MAX = 48
 
@@ -30,6 +31,9 @@ def category(figures: Figures, table: Tally, code: str, language: str, t: Transl
         return short(survey.question(code).label.get(language), 32) + f" ({code})"
     if table.key == "source" and code == DIRECT:
         return t(N_("direct (no link code)"), language)
+    if table.key == "assisted":
+        names = {ASSISTED: N_("with a community worker"), UNASSISTED: N_("on their own")}
+        return t(names[code], language) if code in names else code
     return code
 
 
@@ -50,6 +54,7 @@ def title_of(figures: Figures, table: Tally, language: str, t: Translate) -> str
     names = {
         "language": N_("By language"),
         "source": N_("By link"),
+        "assisted": N_("Assisted interviews"),
         "dropoff": N_("Where people stopped (started, not finished)"),
     }
     return t(names[table.key], language)
@@ -83,6 +88,27 @@ def render(figures: Figures, language: str, t: Translate, status: str) -> str:
             N_('Counts below {k} are shown as "<{k}"; "·" hides a count that would reveal them.'), language
         ).format(k=figures.k)
     )
+    lines += fallback_lines(figures, language, t)
     for table in (figures.dropoff, *figures.breakdowns, *figures.distributions):
         lines += ["", title_of(figures, table, language, t), *table_lines(figures, table, language, t)]
     return "\n".join(lines)
+
+
+def fallback_lines(figures: Figures, language: str, t: Translate) -> list[str]:
+    """How often residents met a text in the survey's default language because theirs was missing: per
+    language, the missing texts and the responses given in that language (already suppressed)."""
+    missing = {code: places for code, places in missing_translations(figures.survey).items() if places}
+    if not missing:
+        return []
+    by_language = next((table for table in figures.breakdowns if table.key == "language"), None)
+    shown = (
+        dict(zip(by_language.codes, by_language.table.shown(figures.k), strict=True)) if by_language else {}
+    )
+    lines = ["", t(N_("Texts shown in the default language because a translation is missing:"), language)]
+    for code, places in missing.items():
+        lines.append(
+            t(N_("• {language}: {n} texts missing, met by {responses} responses"), language).format(
+                language=code, n=len(places), responses=shown.get(code, "0")
+            )
+        )
+    return lines

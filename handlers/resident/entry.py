@@ -8,9 +8,10 @@ from aiogram.utils.i18n import gettext as _
 
 from bot.context import AppContext
 from bot.db.models import Contact
-from bot.errors import RoundClosed, RoundNotFound, RoundNotOpenYet
+from bot.errors import LinkUnavailable, RoundClosed, RoundNotFound, RoundNotOpenYet
 from bot.services.answering import NeedsPrivacy, Phase
 from bot.services.container import Services
+from bot.services.links import is_link
 from handlers.callbacks import OpenRoundCb
 from handlers.keyboards import button, markup
 from handlers.resident import screens
@@ -51,9 +52,10 @@ async def enter_round(
     state: FSMContext,
     source: str | None = None,
 ) -> None:
-    """Show the round's privacy notice, or its current screen."""
-    if source is None:
-        source = (await state.get_data()).get(SOURCE_KEY.format(round_id=round_id))
+    """Show the round's privacy notice, or its current screen. The first link a resident opened for the
+    round is the one remembered (kept in their state until the response exists, which keeps it for good)."""
+    remembered = (await state.get_data()).get(SOURCE_KEY.format(round_id=round_id))
+    source = remembered or source
     try:
         outcome = await services.runner.enter(contact, round_id, locale, source)
     except (RoundClosed, RoundNotOpenYet, RoundNotFound) as error:
@@ -61,7 +63,7 @@ async def enter_round(
         await show_open_rounds(bot, chat_id, services, contact, locale)
         return
     if isinstance(outcome, NeedsPrivacy):
-        if source is not None:
+        if source is not None and remembered is None:
             await state.update_data({SOURCE_KEY.format(round_id=round_id): source})
         await screens.ask_privacy(bot, chat_id, outcome, ctx.settings.city_name, locale)
         return
@@ -81,6 +83,17 @@ async def open_round_by_payload(
     ctx: AppContext,
     state: FSMContext,
 ) -> None:
+    if is_link(payload):
+        try:
+            link = await services.links.resolve(payload)
+        except LinkUnavailable as error:
+            await bot.send_message(chat_id, _(error.user_message))
+            await show_open_rounds(bot, chat_id, services, contact, locale)
+            return
+        await enter_round(
+            bot, chat_id, link.round_id, services, contact, locale, ctx, state, source=link.code
+        )
+        return
     rnd = await services.rounds.by_payload(payload) if payload else None
     if rnd is None:
         await bot.send_message(chat_id, _(RoundNotFound.user_message))

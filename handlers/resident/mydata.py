@@ -25,14 +25,15 @@ async def on_mydata(message: Message, services: Services, contact: Contact | Non
     data = await services.personal_data.export(contact)
     responses = data["responses"]
     completed = sum(1 for r in responses if r["status"] == "completed")
+    notices = sum(1 for c in data["consents"] if c["kind"] == "privacy_notice")  # /notifications has the rest
     summary = [
         _("This is everything I keep about you:"),
         _("• your Telegram account number and your language ({language}), to write to you;").format(
             language=contact.language or "-"
         ),
-        ngettext(
-            "• {n} privacy notice you accepted;", "• {n} privacy notices you accepted;", len(data["consents"])
-        ).format(n=len(data["consents"])),
+        ngettext("• {n} privacy notice you accepted;", "• {n} privacy notices you accepted;", notices).format(
+            n=notices
+        ),
         ngettext(
             "• {n} consultation you took part in ({done} sent), with your answers.",
             "• {n} consultations you took part in ({done} sent), with your answers.",

@@ -16,8 +16,18 @@ from handlers.keyboards import button, columns, markup
 from surveys import OTHER, Ask, InvalidAnswer, Question, QuestionType, Survey, Text
 from surveys.model import AnswerValue
 
+# Dates are typed day first in every language here (the parser reads dd/mm/yyyy, dd.mm.yyyy, ISO).
+DATE_EXAMPLE = "31/12/2026"
+# Babel's plain "en" and "pt" are the American and Brazilian conventions; Charleroi's residents expect
+# the European ones (day before month).
+BABEL_LOCALES = {"en": "en_GB", "pt": "pt_PT"}
 PAGE_SIZE = 12  # choices per page when a list is too long for one keyboard
 SHORT_LABEL = 16  # labels this short fit two to a row
+LONG_LABEL = 32  # a label longer than this may not show whole on a phone's button
+
+
+def babel_locale(language: str) -> str:
+    return BABEL_LOCALES.get(language, language)
 
 
 def survey_text(text: Text | None, language: str) -> str:
@@ -41,12 +51,17 @@ def format_value(
     """An answer as the resident reads it back."""
     if value is None:
         return _("(skipped)")
+    if isinstance(value, dict):
+        seconds = int(value.get("duration", 0))
+        return _("🎤 voice message ({minutes}:{seconds:02d})").format(
+            minutes=seconds // 60, seconds=seconds % 60
+        )
     if question.type is QuestionType.DATE and isinstance(value, str):
-        return format_date(dt.date.fromisoformat(value), format="short", locale=lang)
+        return format_date(dt.date.fromisoformat(value), format="medium", locale=babel_locale(lang))
     if isinstance(value, bool):
         return str(value)
     if isinstance(value, int | float) and question.type is not QuestionType.TEXT:
-        return format_decimal(value, locale=lang)
+        return format_decimal(value, locale=babel_locale(lang))
     if isinstance(value, list):
         labels = [choice_label(survey, question, item, lang) for item in value]
         if question.type is QuestionType.RANK:
@@ -85,19 +100,25 @@ def _instruction(progress: Progress, question: Question) -> str:
     if kind is QuestionType.SCALE:
         ends = []
         if question.min_label is not None:
-            ends.append(f"{format_decimal(question.min or 0, locale=lang)} = {question.min_label.get(lang)}")
+            low = format_decimal(question.min or 0, locale=babel_locale(lang))
+            ends.append(f"{low} = {question.min_label.get(lang)}")
         if question.max_label is not None:
-            ends.append(f"{format_decimal(question.max or 0, locale=lang)} = {question.max_label.get(lang)}")
+            high = format_decimal(question.max or 0, locale=babel_locale(lang))
+            ends.append(f"{high} = {question.max_label.get(lang)}")
         return "\n".join(ends)
     if kind is QuestionType.INTEGER:
         return _bounds(_("Type a whole number."), question, lang)
     if kind is QuestionType.DECIMAL:
         return _bounds(_("Type a number."), question, lang)
     if kind is QuestionType.DATE:
-        example = format_date(dt.date(2026, 12, 31), format="short", locale=lang)
+        example = DATE_EXAMPLE
         return _("Type a date, for example {example}.").format(example=example)
     if kind is QuestionType.TEXT:
-        return _("Type your answer.")
+        return (
+            _("Type your answer, or send a voice message.")
+            if question.accept_voice
+            else _("Type your answer.")
+        )
     return ""
 
 
@@ -107,7 +128,8 @@ def _bounds(line: str, question: Question, lang: str) -> str:
             line
             + " "
             + _("Between {min} and {max}.").format(
-                min=format_decimal(question.min, locale=lang), max=format_decimal(question.max, locale=lang)
+                min=format_decimal(question.min, locale=babel_locale(lang)),
+                max=format_decimal(question.max, locale=babel_locale(lang)),
             )
         )
     return line
@@ -123,10 +145,23 @@ def question_text(progress: Progress) -> str:
     ]
     if question.hint is not None:
         parts.append(survey_text(question.hint, lang))
+    listing = _long_choices(progress, question)
+    if listing:
+        parts.append(listing)
     instruction = _instruction(progress, question)
     if instruction:
         parts.append(instruction)
     return "\n\n".join(part for part in parts if part)
+
+
+def _long_choices(progress: Progress, question: Question) -> str:
+    """Choices too long to read on a phone's button, written out in full above the buttons."""
+    if question.type not in {QuestionType.SELECT_ONE, QuestionType.SELECT_MULTIPLE, QuestionType.RANK}:
+        return ""
+    labels = [choice.label.get(progress.language) for choice in progress.survey.choices_for(question)]
+    if len(labels) > PAGE_SIZE + 4 or all(len(label) <= LONG_LABEL for label in labels):
+        return ""
+    return "\n".join(f"• {label}" for label in labels)
 
 
 def question_keyboard(progress: Progress, page: int = 0) -> InlineKeyboardMarkup | None:
@@ -270,18 +305,18 @@ def invalid_text(error: InvalidAnswer, language: str) -> str:
         return _("Please type a whole number, without decimals.")
     if code == "too_small":
         return _("The number must be at least {min}.").format(
-            min=format_decimal(_number(params["min"]), locale=language)
+            min=format_decimal(_number(params["min"]), locale=babel_locale(language))
         )
     if code == "too_large":
         return _("The number must be at most {max}.").format(
-            max=format_decimal(_number(params["max"]), locale=language)
+            max=format_decimal(_number(params["max"]), locale=babel_locale(language))
         )
     if code == "too_long":
         return _("Your answer is too long. Please use at most {n} characters.").format(n=params["max_length"])
     if code == "empty":
         return _("Please type your answer.")
     if code == "not_a_date":
-        example = format_date(dt.date(2026, 12, 31), format="short", locale=language)
+        example = DATE_EXAMPLE
         return _("I don't recognise this date. Please type it like this: {example}.").format(example=example)
     if code == "date_too_early":
         return _("The date must be on or after {date}.").format(date=_date(params.get("min"), language))
@@ -299,6 +334,8 @@ def invalid_text(error: InvalidAnswer, language: str) -> str:
         )
     if code == "required":
         return _("This question needs an answer.")
+    if code == "voice_not_accepted":
+        return _("Please type your answer as text.")
     if code == "expects_choice":
         return _("Please answer with the buttons under the question.")
     return _("Please choose one of the buttons under the question.")
@@ -310,5 +347,5 @@ def _number(value: object) -> float:
 
 def _date(value: object, language: str) -> str:
     if isinstance(value, str):
-        return format_date(dt.date.fromisoformat(value), format="short", locale=language)
+        return format_date(dt.date.fromisoformat(value), format="medium", locale=babel_locale(language))
     return str(value)

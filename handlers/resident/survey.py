@@ -15,8 +15,9 @@ from bot.db.models import Contact
 from bot.services.answering import REVIEW, Phase, Progress, Rejected, StaleButton
 from bot.services.container import Services
 from handlers.callbacks import AnswerCb, NavCb, OpenRoundCb, PrivacyCb
-from handlers.resident import render, screens
+from handlers.resident import notifications, render, screens
 from handlers.resident.entry import enter_round
+from handlers.worker import assist
 from surveys import QuestionType
 
 TYPED = {QuestionType.TEXT, QuestionType.INTEGER, QuestionType.DECIMAL, QuestionType.DATE}
@@ -181,6 +182,10 @@ async def on_nav(
         return
     await query.answer()
     await _after(bot, chat_id, result, _message(query), tail)
+    if action == "submit" and isinstance(result, Progress) and result.response.assisted:
+        await assist.after_submit(bot, chat_id, services, result)
+    elif action == "submit":
+        await notifications.after_submit(bot, chat_id, result)
 
 
 class ActiveSurvey(Filter):
@@ -209,6 +214,10 @@ async def on_typed(message: Message, bot: Bot, services: Services, progress: Pro
     if message.forward_origin is not None:
         await message.answer(_("Please write your own answer: a forwarded message can't be an answer."))
         await screens.show(bot, message.chat.id, progress, notes=False)
+        return
+    if message.voice is not None and question.accept_voice and progress.phase is Phase.QUESTION:
+        voice = await services.runner.voice_answer(progress, message.voice.file_id, message.voice.duration)
+        await _after(bot, message.chat.id, voice, None, None)
         return
     if message.text is None:
         if expects_text:

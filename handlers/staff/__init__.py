@@ -4,7 +4,19 @@ from __future__ import annotations
 
 from aiogram import Router
 
-from handlers.staff import audit, exports, invitations, newround, roles, rounds, stats, surveys, watch
+from handlers.staff import (
+    audit,
+    broadcasts,
+    exports,
+    invitations,
+    newround,
+    roles,
+    rounds,
+    stats,
+    surveys,
+    voices,
+    watch,
+)
 from handlers.staff.gate import RoleGate
 
 
@@ -15,12 +27,14 @@ def build_routers() -> list[Router]:
     gated.message.middleware(gate)
     gated.callback_query.middleware(gate)
     gated.include_routers(
+        broadcasts.build_router(),  # first: while staff write results, their chart or document is theirs
         roles.build_router(),
         surveys.build_router(),
         newround.build_router(),
         rounds.build_router(),
         stats.build_router(),
         exports.build_router(),
+        voices.build_router(),
         audit.build_router(),
     )
     gated.startup.register(watch.on_startup)

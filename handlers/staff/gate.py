@@ -54,7 +54,9 @@ class RoleGate(BaseMiddleware):
             raise SkipHandler()
         try:
             async with services.session.begin_nested():
-                access = await services.roles.access(user.id, _chat_id(event, user), user.full_name)
+                access = await services.roles.access(
+                    user.id, _chat_id(event, user), user.full_name, data.get("locale")
+                )
         except Exception as exc:
             log.warning("role lookup failed, access refused: %s", type(exc).__name__)
             raise SkipHandler() from None

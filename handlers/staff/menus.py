@@ -21,7 +21,11 @@ log = logging.getLogger(__name__)
 def staff_descriptions(role: Role) -> list[tuple[str, str]]:
     """The staff commands a role may use, in the current language."""
     if role is Role.WORKER:
-        return []
+        return [
+            ("mylink", _("My link, QR code and poster for a round")),
+            ("mystats", _("How many residents came through my links")),
+            ("assist", _("Fill in a survey with a resident")),
+        ]
     commands = [
         ("surveys", _("Surveys and their versions")),
         ("newround", _("Open a consultation round")),
@@ -29,8 +33,14 @@ def staff_descriptions(role: Role) -> list[tuple[str, str]]:
         ("round", _("One round and its link")),
         ("stats", _("Figures and charts of a round")),
         ("export", _("Export a round's answers")),
+        ("links", _("Survey links of a round (for organisations, posters)")),
+        ("voices", _("Voice answers of a round")),
         ("close", _("Close a round")),
         ("reopen", _("Reopen a round")),
+        ("broadcast", _("Invite residents to a round")),
+        ("remind", _("Remind residents to finish a round")),
+        ("results", _("Tell residents what came of a round")),
+        ("broadcasts", _("Messages to residents: progress")),
     ]
     if role is Role.ADMIN:
         commands += [

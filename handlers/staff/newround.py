@@ -27,6 +27,7 @@ from handlers.keyboards import button, columns, markup
 from handlers.staff.common import city_time
 from handlers.staff.gate import needs
 from handlers.staff.rounds import describe
+from surveys import missing_translations
 
 STAFF = needs(Role.STAFF)
 CLOSING_CHOICES = (7, 14, 28)
@@ -123,6 +124,15 @@ async def _preview(data: dict[str, Any], version: SurveyVersion, ctx: AppContext
         _("Link code: {code}").format(code=data["payload"]),
         _("Test round: {answer}").format(answer=_("yes") if data.get("test") else _("no")),
     ]
+    survey = await ctx.surveys.parse(version.source)
+    incomplete = {code: places for code, places in missing_translations(survey).items() if places}
+    if incomplete:
+        warning = _("⚠️ Some languages are incomplete: residents will read these texts in {default}:")
+        lines += ["", warning.format(default=survey.default_language)]
+        lines += [
+            _("• {language}: {n} texts missing").format(language=code, n=len(places))
+            for code, places in incomplete.items()
+        ]
     return "\n".join(lines)
 
 

@@ -196,6 +196,8 @@ async def on_revoke_pick(
     ctx: AppContext,
 ) -> None:
     await query.answer()
+    person = await services.session.get(Contact, callback_data.c)
+    name = person.display_name if person is not None else None
     row = await services.roles.revoke(callback_data.c)
     if row is None:
         await bot.send_message(query.from_user.id, _("This person has no role any more."))
@@ -208,9 +210,7 @@ async def on_revoke_pick(
     )
     await bot.send_message(
         query.from_user.id,
-        _("Done: {who} no longer has a role.").format(
-            who=row.name or _("person {actor}").format(actor=actor)
-        ),
+        _("Done: {who} no longer has a role.").format(who=name or _("person {actor}").format(actor=actor)),
     )
     await menu_for(bot, ctx, contact.chat_id, None)
 

@@ -27,19 +27,26 @@ async def check(bot: Bot, ctx: AppContext) -> int:
         services = Services(session, ctx)
         changes = await services.round_admin.watch()
         chats = await services.roles.staff_chats() if changes else []
-    with ctx.catalogs.context(), ctx.catalogs.use_locale(ctx.settings.default_locale):
-        for change in changes:
-            rnd = change.round
-            text = (
-                _("Round {id} ({title}) is now open.")
-                if change.state is RoundState.OPEN
-                else _("Round {id} ({title}) is now closed.")
-            ).format(id=rnd.id, title=rnd.title or rnd.payload)
-            for chat in chats:
-                try:
-                    await bot.send_message(chat, text)
-                except TelegramAPIError as exc:
-                    log.info("could not announce a round change: %s", exc)
+        purged = await services.retention.purge()
+    if purged.respondents or purged.results_links:
+        log.info(
+            "retention: %d respondents unlinked, %d results links deleted",
+            purged.respondents,
+            purged.results_links,
+        )
+    for change in changes:
+        rnd = change.round
+        for chat, language in chats:
+            with ctx.catalogs.context(), ctx.catalogs.use_locale(language or ctx.settings.default_locale):
+                text = (
+                    _("Round {id} ({title}) is now open.")
+                    if change.state is RoundState.OPEN
+                    else _("Round {id} ({title}) is now closed.")
+                ).format(id=rnd.id, title=rnd.title or rnd.payload)
+            try:
+                await bot.send_message(chat, text)
+            except TelegramAPIError as exc:
+                log.info("could not announce a round change: %s", exc)
     return len(changes)
 
 

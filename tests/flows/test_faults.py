@@ -1,5 +1,6 @@
 """Faults a resident must not feel: Telegram saying "slow down" or failing, the resident blocking the bot,
-the database dropping out for a moment."""
+the database dropping out for a moment (webhook: answered 500 so Telegram delivers the update again;
+polling: the resident is asked to try again)."""
 
 from __future__ import annotations
 
@@ -7,10 +8,11 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+from aiogram.types import Update
 from sqlalchemy import event, select
 from sqlalchemy.exc import OperationalError
 
-from bot.db.models import Contact
+from bot.db.models import Contact, Response
 from tests.fake_telegram import FakeTelegram, FakeUser
 from tests.flows.journey import PAYLOAD, agree
 from tests.harness import Running
@@ -75,32 +77,56 @@ def database_drops(bot: Running, on: str) -> Iterator[list[str]]:
         event.remove(engine, "before_cursor_execute", fail)
 
 
-async def test_database_hiccup_mid_answer_leaves_nothing_half_written(
-    bot: Running, resident: FakeUser
+async def test_database_hiccup_mid_answer_is_delivered_again_and_takes_effect_once(
+    bot: Running, tg: FakeTelegram, resident: FakeUser
 ) -> None:
-    """The answer's INSERT fails after the position was updated: the whole update is rolled back, the
-    resident is asked to try again, and the same press then works."""
+    """The answer's INSERT fails after the position was updated: the whole update is rolled back and the
+    webhook answers 500, so Telegram delivers it again (no "try again" reply: the resident need not
+    repeat anything); the second delivery stores the answer and moves on, once."""
     rnd = await bot.open_round(payload=PAYLOAD)
     await agree(resident)
     await resident.press("Digital skills: computer, smartphone, online forms")
+    resident.check_status = False
     with database_drops(bot, "INSERT INTO answers") as failed:
         replies = await resident.press("Done ✅")
     assert failed
-    assert replies[-1].content.startswith("Sorry, I could not save that just now.")
+    assert resident.last_status == 500
+    assert not [r for r in replies if r.content.startswith("Sorry")]
     assert await bot.answers(rnd.id) == []
     async with bot.session() as session:
-        from bot.db.models import Response
-
         response = (await session.execute(select(Response))).scalar_one()
     assert response.current_question is None
     assert response.pending == {"q": "topics", "selection": ["digital"]}
-    await resident.press("Done ✅")
+    update = tg.webhook_deliveries[-1].update
+    assert await tg.deliver(update) == 200
     assert await bot.answers_of(resident.user_id, rnd.id) == {"topics": ["digital"]}
     assert "When could you learn?" in resident.last_text
+    assert await tg.deliver(update) == 200  # a third delivery changes nothing
+    assert await bot.answers_of(resident.user_id, rnd.id) == {"topics": ["digital"]}
+    assert len([m for m in tg.messages(resident.user_id) if "When could you learn?" in m.content]) == 1
 
 
-async def test_database_unreachable_at_the_first_query(bot: Running, resident: FakeUser) -> None:
-    """Even the contact lookup failing gets the resident a reply in their language."""
+async def test_database_unreachable_at_the_first_query_asks_for_redelivery(
+    bot: Running, tg: FakeTelegram, resident: FakeUser
+) -> None:
+    """Even the contact lookup failing: 500, and the redelivered update is answered normally."""
+    resident.check_status = False
     with database_drops(bot, "FROM contacts"):
         replies = await resident.send_command("help")
-    assert replies[-1].content.startswith("Sorry, I could not save that just now.")
+    assert resident.last_status == 500
+    assert replies == []
+    assert await tg.deliver(tg.webhook_deliveries[-1].update) == 200
+    assert "/language" in resident.last_text
+
+
+async def test_without_a_webhook_the_resident_is_asked_to_try_again(
+    bot: Running, tg: FakeTelegram, resident: FakeUser
+) -> None:
+    """With long polling Telegram never delivers an update twice: the resident gets a reply in their
+    language saying nothing was saved and to try again."""
+    raw = {"update_id": tg.next_update_id(), **resident.text_update("/help")}
+    tg.observe(raw)  # the fake learns of the chat, as when it hands out an update
+    update = Update.model_validate(raw, context={"bot": bot.app.bot})
+    with database_drops(bot, "FROM contacts"):
+        await bot.app.dispatcher.feed_update(bot.app.bot, update)
+    assert resident.last_text.startswith("Sorry, I could not save that just now.")

@@ -80,6 +80,14 @@ async def test_help_and_command_menus_per_language(
     assert french["language"] == "Changer de langue"
 
 
+async def test_bot_profile_in_every_language(bot: Running, tg: FakeTelegram) -> None:
+    """The bot's description says in one line what it is and who runs it, in each language."""
+    assert {"fr", "en"} <= set(tg.descriptions)
+    assert "City of Charleroi" in tg.descriptions["en"]
+    assert "Charleroi" in tg.short_descriptions["fr"]
+    assert all(len(text) <= 120 for text in tg.short_descriptions.values())
+
+
 @pytest.mark.parametrize("kind", ["unknown command", "sticker", "photo", "location", "text", "poll"])
 async def test_unexpected_messages_get_a_helpful_reply(bot: Running, resident: FakeUser, kind: str) -> None:
     """Never silence: an unknown command, a sticker, a photo… outside a survey gets a short hint."""

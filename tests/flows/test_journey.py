@@ -39,7 +39,8 @@ async def test_whole_journey_stores_typed_answers_and_thanks(bot: Running, resid
         "idea": "More evening courses in Marcinelle, please.",
     }
     replies = await resident.press("✅ Send my answers")
-    assert "Thank you very much!" in replies[-1].content
+    assert "Thank you very much!" in replies[-2].content
+    assert "what the City does with the results" in replies[-1].content  # see test_notifications.py
     async with bot.session() as session:
         response = (await session.execute(select(Response))).scalar_one()
     assert response.status is ResponseStatus.COMPLETED

@@ -93,3 +93,25 @@ async def test_long_choice_lists_are_paged(bot: Running, resident: FakeUser) -> 
     await resident.press("Next ›")
     await resident.press("Choice number 39")
     assert await bot.answers_of(resident.user_id, rnd.id) == {"pick": "c39"}
+
+
+async def test_voice_answer_to_a_text_question(bot: Running, resident: FakeUser) -> None:
+    """A text question with accept_voice takes a voice message: stored as its file id and duration,
+    shown as a voice message in the review."""
+    await bot.store_survey(
+        HEADER + "questions:\n  - {id: idea, type: text, label: Idée, accept_voice: true}\n"
+        "  - {id: more, type: text, label: Encore}\n"
+    )
+    rnd = await bot.open_round("test", payload="voice")
+    await resident.start("voice")
+    replies = await resident.press("Yes, I agree")
+    assert "Type your answer, or send a voice message." in replies[-1].content
+    await resident.send_voice(duration=12, file_id="AwACAgQAAxkBAAIBvoice")
+    replies = await resident.send_voice(duration=3, file_id="AwACAgQAAxkBAAIBother")
+    assert replies[0].content == "Please type your answer as text."
+    await resident.send("Written")
+    assert "🎤 voice message (0:12)" in resident.last_text
+    assert await bot.answers_of(resident.user_id, rnd.id) == {
+        "idea": {"voice": "AwACAgQAAxkBAAIBvoice", "duration": 12},
+        "more": "Written",
+    }

@@ -12,7 +12,7 @@ from tests.flows.conftest import ADMIN_ID, RESIDENT_ID, STAFF_ID, UNKNOWN_COMMAN
 from tests.harness import Running
 
 ADMIN_COMMANDS = ("invite", "grant", "revoke", "roles", "audit")
-STAFF_COMMANDS = ("surveys", "newround", "rounds", "round", "stats", "export", "close", "reopen")
+STAFF_COMMANDS = ("surveys", "newround", "rounds", "round", "stats", "export", "voices", "close", "reopen")
 ALLOWED = {
     "resident": set(),
     "worker": set(),

@@ -37,8 +37,11 @@ LIBRARY = (DOCS / "examples" / "library-hours.yaml").read_text(encoding="utf-8")
 
 
 class Transcript:
-    def __init__(self, user: FakeUser) -> None:
+    def __init__(self, user: FakeUser, translate: Callable[[str], str]) -> None:
         self.user = user
+        self.translate = (
+            translate  # buttons are named by their English msgid, pressed in the guide's language
+        )
         self.lines: list[str] = []
 
     def _bot(self, replies: list[SentMessage]) -> None:
@@ -56,9 +59,10 @@ class Transcript:
         self.lines.append(f"› {text}")
         self._bot(await self.user.send(text))
 
-    async def press(self, text: str) -> None:
-        self.lines.append(f"› (button) {text}")
-        self._bot(await self.user.press(text))
+    async def press(self, text: str, **values: object) -> None:
+        label = self.translate(text).format(**values)
+        self.lines.append(f"› (button) {label}")
+        self._bot(await self.user.press(label))
 
     async def upload(self, name: str, content: str) -> None:
         self.lines.append(f"› (file) {name}")
@@ -82,7 +86,7 @@ async def newround(t: Transcript, bot: Running) -> None:
     await t.press("library-hours v1")
     await t.press("Les horaires de la bibliothèque")
     await t.press("Now")
-    await t.press("In 28 days")
+    await t.press("In {n} days", n=28)
     await t.press("library_hours")
     await t.press("Live round")
     await t.press("Open the round")
@@ -152,7 +156,8 @@ async def test_guide_transcripts_are_true(
     if backend != "sqlite":
         pytest.skip("the transcripts do not depend on the database")
     admin = tg.user(user_id=ADMIN_ID, first_name="Anne", language_code=language)
-    transcript = Transcript(admin)
+    catalogs = guide_bot.app.ctx.catalogs
+    transcript = Transcript(admin, lambda msgid: str(catalogs.gettext(msgid, locale=language)))
     await SCENES[scene](transcript, guide_bot)
     guide = GUIDES[language]
     text = guide.read_text(encoding="utf-8")
