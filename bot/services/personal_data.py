@@ -1,8 +1,8 @@
 """A resident's own data: everything stored about them (/mydata), and forgetting them (/forget).
 
-Forgetting deletes the contact record, consents, conversation state and every response still in progress
-with its answers. Completed responses stay in the consultation's results, but nothing links them to the
-person any more: their respondent loses its contact (the privacy notice says so).
+Forgetting deletes the contact record, consents, conversation state, every response still in progress
+with its answers, and every voice recording. Completed responses stay in the consultation's results, but
+nothing links them to the person any more: their respondent loses its contact (the privacy notice says so).
 """
 
 from __future__ import annotations
@@ -103,6 +103,16 @@ class PersonalData:
             .where(Respondent.id.in_(in_progress))
             .execution_options(synchronize_session=False)
         )
+        # A voice is the person: recordings go even from the answers that stay in the results.
+        voices = await self._session.execute(
+            select(Answer.id, Answer.value)
+            .join(Response, Response.id == Answer.response_id)
+            .join(Respondent, Respondent.id == Response.respondent_id)
+            .where(Respondent.contact_id == contact.id)
+        )
+        recorded = [answer_id for answer_id, value in voices if isinstance(value, dict) and "voice" in value]
+        if recorded:
+            await self._session.execute(delete(Answer).where(Answer.id.in_(recorded)))
         await self._session.execute(
             update(Respondent).where(Respondent.contact_id == contact.id).values(contact_id=None)
         )

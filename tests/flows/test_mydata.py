@@ -62,3 +62,23 @@ async def test_forget_deletes_the_person_and_unsent_answers(
     assert [r.contact_id for r in respondents] == [None]
     assert answered_rounds == {first.id}
     assert second.id not in answered_rounds
+
+
+async def test_forget_deletes_voice_recordings_even_from_sent_answers(
+    bot: Running, resident: FakeUser
+) -> None:
+    from tests.surveys.support import HEADER
+
+    await bot.store_survey(
+        HEADER + "questions:\n  - {id: idea, type: text, label: Idée, accept_voice: true}\n"
+        "  - {id: more, type: text, label: Encore}\n"
+    )
+    rnd = await bot.open_round("test", payload="voice")
+    await resident.start("voice")
+    await resident.press("Yes, I agree")
+    await resident.send_voice(duration=4, file_id="AwACAgQAAxkBAAIBforget")
+    await resident.send("Kept")
+    await resident.press("✅ Send my answers")
+    await resident.send_command("forget")
+    await resident.press("Yes, delete my data")
+    assert [(a["question"], a["value"]) for a in await bot.answers(rnd.id)] == [("more", "Kept")]
