@@ -13,6 +13,8 @@ from functools import cache
 
 import pytest
 from babel.messages.catalog import Catalog, Message
+from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
+from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.pofile import read_po
 
 from bot import i18n_check
@@ -131,6 +133,29 @@ def test_every_language_has_a_catalog() -> None:
 
 def test_the_template_is_not_empty() -> None:
     assert len(template()) > 100
+
+
+def test_the_template_holds_every_message_of_the_code() -> None:
+    """`make i18n` was run after the last change to a user-facing text: otherwise a new message would
+    reach residents in English whatever their language, and the completeness checks would not see it."""
+    root = locales_dir().parent
+    with (root / "babel.cfg").open(encoding="utf-8") as config:
+        method_map, options_map = parse_mapping_cfg(config)
+    in_code = {
+        message[2] if isinstance(message[2], str) else message[2][0]
+        for message in extract_from_dir(
+            root, method_map, options_map, keywords={**DEFAULT_KEYWORDS, "N_": None, "__": None}
+        )
+    }
+    in_template = {
+        source.id if isinstance(source.id, str) else source.id[0] for source in template() if source.id
+    }
+    assert not in_code - in_template, "run `make i18n`: not in locales/messages.pot: " + repr(
+        sorted(in_code - in_template)
+    )
+    assert not in_template - in_code, "run `make i18n`: no longer in the code: " + repr(
+        sorted(in_template - in_code)
+    )
 
 
 @pytest.mark.parametrize("language", LANGUAGES)

@@ -107,7 +107,7 @@ def fallback_lines(figures: Figures, language: str, t: Translate) -> list[str]:
     lines = ["", t(N_("Texts shown in the default language because a translation is missing:"), language)]
     for code, places in missing.items():
         lines.append(
-            t(N_("• {language}: {n} texts missing, met by {responses} responses"), language).format(
+            t(N_("• {language}: missing texts: {n}; responses that met them: {responses}"), language).format(
                 language=code, n=len(places), responses=shown.get(code, "0")
             )
         )

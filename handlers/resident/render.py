@@ -53,9 +53,7 @@ def format_value(
         return _("(skipped)")
     if isinstance(value, dict):
         seconds = int(value.get("duration", 0))
-        return _("🎤 voice message ({minutes}:{seconds:02d})").format(
-            minutes=seconds // 60, seconds=seconds % 60
-        )
+        return _("🎤 voice message ({duration})").format(duration=f"{seconds // 60}:{seconds % 60:02d}")
     if question.type is QuestionType.DATE and isinstance(value, str):
         return format_date(dt.date.fromisoformat(value), format="medium", locale=babel_locale(lang))
     if isinstance(value, bool):

@@ -130,7 +130,7 @@ async def _preview(data: dict[str, Any], version: SurveyVersion, ctx: AppContext
         warning = _("⚠️ Some languages are incomplete: residents will read these texts in {default}:")
         lines += ["", warning.format(default=survey.default_language)]
         lines += [
-            _("• {language}: {n} texts missing").format(language=code, n=len(places))
+            _("• {language}: missing texts: {n}").format(language=code, n=len(places))
             for code, places in incomplete.items()
         ]
     return "\n".join(lines)

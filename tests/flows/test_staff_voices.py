@@ -46,4 +46,4 @@ async def test_missing_translation_falls_back_and_is_counted(
     assert "Seulement en français" in replies[-1].content
     replies = await staff.send(f"/stats {rnd.id}")
     text = "\n".join(r.content for r in replies)
-    assert "• en: 1 texts missing, met by <5 responses" in text
+    assert "• en: missing texts: 1; responses that met them: <5" in text
