@@ -110,11 +110,16 @@ class SurveyRunner:
     # --- entering a round -------------------------------------------------------------------------
 
     async def round_and_survey(self, round_id: int) -> tuple[Round, Survey]:
+        """The round, read afresh with a share lock on PostgreSQL (SQLite's write transaction already
+        excludes everyone else): a close that commits first is seen, and one that comes later waits for
+        this update to commit. That is what makes closing a round atomic against a concurrent answer."""
         row = (
             await self._session.execute(
                 select(Round, SurveyVersion.checksum)
                 .join(SurveyVersion, Round.survey_id == SurveyVersion.id)
                 .where(Round.id == round_id)
+                .with_for_update(read=True, of=Round)
+                .execution_options(populate_existing=True)
             )
         ).first()
         if row is None:
@@ -235,9 +240,9 @@ class SurveyRunner:
         progress = await self._progress(rnd, survey, response)
         if response.status is ResponseStatus.COMPLETED:
             raise AlreadySubmitted()
+        self._check_open(rnd)  # before the stale check: a closed round is said, not its next question
         if progress.shown_index != shown_index:
             raise StaleButton(progress)
-        self._check_open(rnd)
         return progress
 
     async def _progress(self, rnd: Round, survey: Survey, response: Response) -> Progress:
@@ -458,11 +463,7 @@ class SurveyRunner:
     ) -> Progress:
         """Store the new answers and position together. The response row is written first: its revision
         check is what makes a concurrent twin of this update fail before it touches any answer."""
-        # Re-check the round inside this transaction, with a share lock on PostgreSQL: a close that
-        # commits first makes this answer refused; one that comes later waits for this answer.
-        closed_at = await self._session.scalar(
-            select(Round.closed_at).where(Round.id == progress.round.id).with_for_update(read=True)
-        )
+        closed_at = progress.round.closed_at  # read under a share lock in this transaction
         if closed_at is not None and closed_at <= self._clock.now():
             raise RoundClosed()
         now = self._clock.now()

@@ -17,10 +17,15 @@ from bot.db.models import (
     Answer,
     Consent,
     Contact,
+    Link,
+    OutboxJob,
+    OutboxMessage,
     Respondent,
     Response,
     ResponseStatus,
+    ResultsLink,
     Round,
+    StaffRole,
     SurveyVersion,
 )
 
@@ -66,7 +71,11 @@ class PersonalData:
                 "chat_id": contact.chat_id,
                 "language": contact.language,
                 "first_contact": _when(contact.created_at),
+                "name": contact.display_name,
+                "blocked_the_bot_since": _when(contact.unreachable_since),
+                "asked_about_notifications_at": _when(contact.notifications_asked_at),
             },
+            **await self._around(contact),
             "consents": [
                 {
                     "kind": consent.kind.value,
@@ -90,6 +99,65 @@ class PersonalData:
                     "answers": answers[response.id],
                 }
                 for response, title, payload, slug, version in rows
+            ],
+        }
+
+    async def _around(self, contact: Contact) -> dict[str, Any]:
+        """What else is kept because of this person: a role, their own survey links, the rounds whose
+        results they asked for, and the messages the City sent them."""
+        role = await self._session.get(StaffRole, contact.id)
+        links = (
+            await self._session.execute(
+                select(Link.code, Link.label, Round.title, Link.created_at, Link.revoked_at)
+                .join(Round, Round.id == Link.round_id)
+                .where(Link.owner_contact_id == contact.id)
+                .order_by(Link.created_at)
+            )
+        ).all()
+        results = (
+            await self._session.execute(
+                select(Round.title, Round.payload, ResultsLink.created_at)
+                .join(Round, Round.id == ResultsLink.round_id)
+                .where(ResultsLink.contact_id == contact.id)
+                .order_by(ResultsLink.created_at)
+            )
+        ).all()
+        messages = (
+            await self._session.execute(
+                select(OutboxJob.kind, Round.title, OutboxMessage.status, OutboxMessage.sent_at)
+                .join(OutboxJob, OutboxJob.id == OutboxMessage.job_id)
+                .outerjoin(Round, Round.id == OutboxJob.round_id)
+                .where(OutboxMessage.contact_id == contact.id)
+                .order_by(OutboxMessage.id)
+            )
+        ).all()
+        return {
+            "role": (
+                {
+                    "role": role.role.value,
+                    "organisation": role.organisation,
+                    "granted_at": _when(role.granted_at),
+                }
+                if role is not None
+                else None
+            ),
+            "own_survey_links": [
+                {
+                    "code": code,
+                    "label": label,
+                    "round_title": title,
+                    "created_at": _when(created),
+                    "withdrawn_at": _when(revoked),
+                }
+                for code, label, title, created, revoked in links
+            ],
+            "results_asked_for": [
+                {"round": payload, "round_title": title, "asked_at": _when(asked)}
+                for title, payload, asked in results
+            ],
+            "messages_from_the_city": [
+                {"kind": kind.value, "round_title": title, "status": status.value, "sent_at": _when(sent)}
+                for kind, title, status, sent in messages
             ],
         }
 

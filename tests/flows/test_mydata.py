@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from sqlalchemy import select
 
-from bot.db.models import Answer, Consent, Contact, Respondent, Response, ResponseStatus
+from bot.db.models import Answer, Consent, Contact, JobKind, Respondent, Response, ResponseStatus
 from tests.fake_telegram import FakeUser
 from tests.flows.journey import PAYLOAD, agree, answer_first_part, answer_rest
 from tests.harness import Running
+from tests.outbox_support import queue, sender_for
 
 
 async def test_mydata_sends_everything_as_json(bot: Running, resident: FakeUser) -> None:
@@ -82,3 +84,45 @@ async def test_forget_deletes_voice_recordings_even_from_sent_answers(
     await resident.send_command("forget")
     await resident.press("Yes, delete my data")
     assert [(a["question"], a["value"]) for a in await bot.answers(rnd.id)] == [("more", "Kept")]
+
+
+async def my_data(resident: FakeUser) -> dict[str, Any]:
+    document = (await resident.send_command("mydata"))[-1].document
+    assert document is not None
+    return dict(json.loads(document.content or b""))
+
+
+async def test_mydata_includes_results_asked_for_and_messages_received(
+    bot: Running, resident: FakeUser
+) -> None:
+    """Beyond answers and consents: the rounds whose results they asked for, and every message the City
+    sent them (issue 8: everything stored about them)."""
+    rnd = await bot.open_round(payload=PAYLOAD)
+    await agree(resident)
+    await answer_first_part(resident)
+    await answer_rest(resident)
+    await resident.press("✅ Send my answers")
+    await resident.press("Yes, please")
+    await resident.press("Yes, please")
+    data = await my_data(resident)
+    assert [entry["round"] for entry in data["results_asked_for"]] == [PAYLOAD]
+    assert data["messages_from_the_city"] == []
+
+    await queue(bot, JobKind.RESULTS, rnd.id, {"en": "We heard you: more evening courses."})
+    async with sender_for(bot) as (sender, _sleeps):
+        await sender.drain()
+    data = await my_data(resident)
+
+    assert data["role"] is None
+    assert data["own_survey_links"] == []
+    assert data["messages_from_the_city"] == [
+        {
+            "kind": "results",
+            "round_title": rnd.title,
+            "status": "sent",
+            "sent_at": bot.clock.now().isoformat(),
+        }
+    ]
+    # The results were sent: the request to hear them was deleted with it (kept for that purpose only).
+    assert data["results_asked_for"] == []
+    assert data["contact"]["asked_about_notifications_at"] is not None

@@ -145,13 +145,13 @@ async def test_menus_stay_in_the_workers_language_and_their_own_response_is_unto
     await worker.press("Jumet")  # their own answer; they stop at the idea
     await worker.send_command("assist", str(round_id))
     await worker.press("العربية")
-    replies = await worker.press("✅ The resident agrees")  # not translated yet: the English text
+    replies = await worker.press("✅ La personne accepte")
     question = replies[-1].content
     assert question.startswith("Question 1 sur 2\n\nأين تسكن؟"), question
     await worker.press("Gilly")
     await worker.send("مكتبة أكبر")  # typed: goes to the interview, not to their own response
     await worker.press("✅ Envoyer mes réponses")
-    assert worker.last_text.startswith("Receipt code for the resident")
+    assert worker.last_text.startswith("Code de reçu pour la personne")
     rows = await responses(staff_bot)
     own = [r for r, contact in rows if contact is not None]
     assisted = [r for r, contact in rows if contact is None]
