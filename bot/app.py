@@ -11,7 +11,9 @@ from typing import Any
 
 from aiogram import Bot, Dispatcher
 from aiogram.client.session.base import BaseSession
+from aiogram.fsm.middleware import FSMContextMiddleware
 from aiogram.fsm.storage.base import BaseEventIsolation, BaseStorage
+from aiogram.fsm.storage.memory import DisabledEventIsolation
 from aiogram.fsm.storage.redis import RedisEventIsolation, RedisStorage
 from aiogram.types import User
 from aiohttp import web
@@ -23,7 +25,7 @@ from bot.errors import ConfigError
 from bot.flood import FloodCounter, FloodGuard, MemoryFloodCounter, RedisFloodCounter
 from bot.fsm_storage import SQLStorage
 from bot.i18n import ConsultI18nMiddleware, load_catalogs
-from bot.isolation import PerPersonIsolation
+from bot.isolation import OnePersonAtATime, PerPersonIsolation
 from bot.metrics import UpdateMetrics
 from bot.middlewares import UnitOfWork
 from bot.sender import Sender, build_limiter, build_sender_bot
@@ -40,7 +42,9 @@ log = logging.getLogger(__name__)
 def build_dispatcher(
     ctx: AppContext, storage: BaseStorage, isolation: BaseEventIsolation | None = None
 ) -> Dispatcher:
-    dispatcher = Dispatcher(storage=storage, events_isolation=isolation or PerPersonIsolation(), ctx=ctx)
+    # aiogram's own FSM middleware (and the per-person lock inside it) would run before ours: see
+    # OnePersonAtATime for the order used instead.
+    dispatcher = Dispatcher(storage=storage, disable_fsm=True, ctx=ctx)
     settings = ctx.settings
     counter: FloodCounter = (
         RedisFloodCounter(storage.redis, ctx.clock, settings.flood_window_seconds)
@@ -49,7 +53,11 @@ def build_dispatcher(
     )
     dispatcher.update.outer_middleware(UpdateMetrics())
     dispatcher.update.outer_middleware(FloodGuard(counter, settings.flood_limit, ctx.catalogs))
+    dispatcher.update.outer_middleware(OnePersonAtATime(dispatcher.fsm, isolation or PerPersonIsolation()))
     dispatcher.update.outer_middleware(UnitOfWork(ctx))
+    dispatcher.update.outer_middleware(
+        FSMContextMiddleware(storage, DisabledEventIsolation(), dispatcher.fsm.strategy)
+    )
     ConsultI18nMiddleware(ctx.catalogs).setup(dispatcher)
     dispatcher.include_routers(*build_routers(ctx.settings))
     return dispatcher

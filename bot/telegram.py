@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
 from aiogram import Bot
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.session.base import BaseSession
+from aiogram.client.session.middlewares.base import BaseRequestMiddleware, NextRequestMiddlewareType
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.exceptions import (
     AiogramError,
@@ -14,6 +16,8 @@ from aiogram.exceptions import (
     TelegramNetworkError,
     TelegramUnauthorizedError,
 )
+from aiogram.methods import TelegramMethod
+from aiogram.methods.base import Response
 from aiogram.types import User
 
 from bot.config import Settings
@@ -26,8 +30,32 @@ def build_bot(settings: Settings, session: BaseSession | None = None, sleep: Sle
     token = settings.token()
     if session is None:
         session = AiohttpSession(api=TelegramAPIServer.from_base(settings.telegram_api_url.rstrip("/")))
+    session.middleware(KeepResponseModels())
     session.middleware(RetryMiddleware(sleep))
     return Bot(token, session=session)
+
+
+class KeepResponseModels(BaseRequestMiddleware):
+    """Keeps aiogram's `Response[T]` model of each method alive once it has been used.
+
+    aiogram validates every answer with `Response[method.__returning__]`, and pydantic caches such
+    parametrised models only weakly: after each garbage collection the next call rebuilds the model and
+    its schema. Measured with py-spy under load (bench/RESULTS.md), that rebuilding was more than half
+    the CPU of a Bot API call and about a quarter of an update's. A strong reference per method type
+    makes it a one-time cost.
+    """
+
+    def __init__(self) -> None:
+        self._models: dict[type[TelegramMethod[Any]], Any] = {}
+
+    async def __call__(
+        self, make_request: NextRequestMiddlewareType[Any], bot: Bot, method: TelegramMethod[Any]
+    ) -> Response[Any]:
+        kind = type(method)
+        if kind not in self._models:
+            returning: Any = method.__returning__
+            self._models[kind] = Response[returning]
+        return await make_request(bot, method)
 
 
 async def check_telegram(bot: Bot, settings: Settings) -> User:

@@ -1,0 +1,60 @@
+"""How many SQL statements each kind of resident update costs: a guard against N+1 queries and extra
+round trips creeping back into the per-update path (issue 9: per-update work stays small; the CPU it
+costs is measured in bench/throughput.py). The FSM state is read in the update's own transaction."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import event
+
+from tests.fake_telegram import FakeUser
+from tests.flows.journey import PAYLOAD, agree, answer_first_part
+from tests.harness import Running
+
+
+@contextmanager
+def counting(bot: Running) -> Iterator[list[str]]:
+    statements: list[str] = []
+
+    def record(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        statements.append(" ".join(statement.split())[:80])
+
+    engine = bot.app.ctx.engine.sync_engine
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        yield statements
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+
+
+async def cost(bot: Running, step: Callable[[], Awaitable[object]]) -> list[str]:
+    bot.clock.advance(timedelta(seconds=5))  # time moves, as it does between a resident's taps
+    with counting(bot) as statements:
+        await step()
+    return statements
+
+
+async def test_answers_cost_one_transaction_and_few_statements(bot: Running, resident: FakeUser) -> None:
+    await bot.open_round(payload=PAYLOAD)
+    await agree(resident)
+    await answer_first_part(resident)
+
+    pressed = await cost(bot, lambda: resident.press("4"))
+    typed = await cost(bot, lambda: resident.send("6"))
+    skipped = await cost(bot, lambda: resident.press("Skip »"))
+
+    for statements in (pressed, typed, skipped):
+        begins = [s for s in statements if s.startswith("BEGIN")]
+        assert len(begins) <= 1, statements  # SQLite shows its BEGIN IMMEDIATE; one transaction
+        work = [s for s in statements if not s.startswith("BEGIN")]
+        # processed update, contact, FSM state, response, round (share lock), answers, the new answer,
+        # the response's position: nothing grows with the number of questions or answers.
+        assert len(work) <= 8, "\n".join(work)
+        assert sum(s.startswith("SELECT rounds.") for s in work) == 1, "\n".join(work)
+        assert sum(s.startswith("SELECT answers.") for s in work) == 1, "\n".join(work)
+    assert any(s.startswith("INSERT INTO answers") for s in pressed)
+    assert any(s.startswith("INSERT INTO answers") for s in typed)
