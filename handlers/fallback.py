@@ -6,6 +6,8 @@ from aiogram import F, Router
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
 
+from handlers.filters import PRIVATE, Magic
+
 
 async def on_unknown_command(message: Message) -> None:
     await message.answer(_("I don't know this command. Send /help to see what I can do."))
@@ -24,7 +26,7 @@ async def on_unknown_button(query: CallbackQuery) -> None:
 def build_router() -> Router:
     """A new router each time: a router may belong to one dispatcher only."""
     router = Router(name="fallback")
-    router.message.register(on_unknown_command, F.chat.type == "private", F.text.startswith("/"))
-    router.message.register(on_anything_else, F.chat.type == "private")
+    router.message.register(on_unknown_command, PRIVATE, Magic(F.text.startswith("/")))
+    router.message.register(on_anything_else, PRIVATE)
     router.callback_query.register(on_unknown_button)
     return router

@@ -10,8 +10,10 @@ from aiogram.exceptions import TelegramAPIError
 from aiogram.types import ChatMemberUpdated, Message
 from aiogram.utils.i18n import gettext as _
 
+from handlers.filters import Magic
+
 log = logging.getLogger(__name__)
-NOT_PRIVATE = F.chat.type.in_({"group", "supergroup", "channel"})
+NOT_PRIVATE = Magic(F.chat.type.in_({"group", "supergroup", "channel"}))
 
 
 async def _leave(bot: Bot, chat_id: int, say: bool) -> None:

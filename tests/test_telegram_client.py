@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 import weakref
+from typing import Any
 
 from aiogram.methods.base import Response
 from aiogram.types import User, WebhookInfo
@@ -20,7 +21,7 @@ async def test_response_models_outlive_garbage_collection(tg: FakeTelegram) -> N
     try:
         await bot.get_me()
         await bot.get_webhook_info()
-        models = [weakref.ref(Response[User]), weakref.ref(Response[WebhookInfo])]
+        models: list[weakref.ref[Any]] = [weakref.ref(Response[User]), weakref.ref(Response[WebhookInfo])]
         gc.collect()
         assert all(model() is not None for model in models)
         assert await bot.get_me() == await bot.get_me()

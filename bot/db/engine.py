@@ -5,7 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import event
+from sqlalchemy.dialects import registry
+from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+
+from bot.db.sqlite_onehop import DRIVER
+
+registry.register(f"sqlite.{DRIVER}", "bot.db.sqlite_onehop", "OneHopDialect")
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 SQLITE_POOL_TIMEOUT_S = 60
@@ -21,6 +27,8 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
         kwargs.setdefault("pool_size", 1)
         kwargs.setdefault("max_overflow", 0)
         kwargs.setdefault("pool_timeout", SQLITE_POOL_TIMEOUT_S)
+        if make_url(url).drivername == "sqlite+aiosqlite":
+            url = make_url(url).set(drivername=f"sqlite+{DRIVER}").render_as_string(hide_password=False)
         engine = create_async_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}, **kwargs)
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         event.listen(engine.sync_engine, "begin", _sqlite_begin_immediate)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from aiogram import Bot, F, Router
+from aiogram import Bot, Router
 from aiogram.filters import Command, CommandObject, CommandStart
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
@@ -14,6 +14,7 @@ from bot.db.models import Contact
 from bot.languages import NATIVE_NAMES
 from bot.services.container import Services
 from handlers.callbacks import LanguageCb
+from handlers.filters import PRIVATE, PRIVATE_BUTTON
 from handlers.keyboards import language_keyboard
 from handlers.resident import screens
 from handlers.resident.entry import open_round_by_payload, show_open_rounds
@@ -86,8 +87,8 @@ async def on_language_chosen(
 def build_router() -> Router:
     """A new router each time: a router may belong to one dispatcher only."""
     router = Router(name="resident-common")
-    router.message.filter(F.chat.type == "private")
-    router.callback_query.filter(F.message.chat.type == "private")
+    router.message.filter(PRIVATE)
+    router.callback_query.filter(PRIVATE_BUTTON)
     router.message.register(on_start_with_payload, CommandStart(deep_link=True))
     router.message.register(on_start, CommandStart())
     router.message.register(on_help, Command("help"))

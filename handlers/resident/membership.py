@@ -7,6 +7,7 @@ from aiogram.types import ChatMemberUpdated
 
 from bot.db.models import Contact
 from bot.services.container import Services
+from handlers.filters import PRIVATE, Magic
 
 
 async def on_blocked(event: ChatMemberUpdated, services: Services) -> None:
@@ -20,7 +21,7 @@ async def on_unblocked(event: ChatMemberUpdated, services: Services, contact: Co
 
 def build_router() -> Router:
     router = Router(name="resident-membership")
-    router.my_chat_member.filter(F.chat.type == "private")
-    router.my_chat_member.register(on_blocked, F.new_chat_member.status == "kicked")
-    router.my_chat_member.register(on_unblocked, F.new_chat_member.status == "member")
+    router.my_chat_member.filter(PRIVATE)
+    router.my_chat_member.register(on_blocked, Magic(F.new_chat_member.status == "kicked"))
+    router.my_chat_member.register(on_unblocked, Magic(F.new_chat_member.status == "member"))
     return router

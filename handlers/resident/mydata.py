@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from aiogram import Bot, F, Router
+from aiogram import Bot, Router
 from aiogram.filters import Command
 from aiogram.fsm.context import FSMContext
 from aiogram.types import BufferedInputFile, CallbackQuery, Message
@@ -14,6 +14,7 @@ from aiogram.utils.i18n import ngettext
 from bot.db.models import Contact
 from bot.services.container import Services
 from handlers.callbacks import ForgetCb
+from handlers.filters import PRIVATE, PRIVATE_BUTTON
 from handlers.keyboards import button, markup
 from handlers.resident import screens
 
@@ -93,8 +94,8 @@ async def on_forget_confirmed(
 
 def build_router() -> Router:
     router = Router(name="resident-mydata")
-    router.message.filter(F.chat.type == "private")
-    router.callback_query.filter(F.message.chat.type == "private")
+    router.message.filter(PRIVATE)
+    router.callback_query.filter(PRIVATE_BUTTON)
     router.message.register(on_mydata, Command("mydata"))
     router.message.register(on_forget, Command("forget"))
     router.callback_query.register(on_forget_confirmed, ForgetCb.filter())

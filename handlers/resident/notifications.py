@@ -7,7 +7,7 @@ question's version, the language and the time (see `bot.services.notifications`)
 
 from __future__ import annotations
 
-from aiogram import Bot, F, Router
+from aiogram import Bot, Router
 from aiogram.filters import Command
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import gettext as _
@@ -16,6 +16,7 @@ from bot.db.models import ConsentKind, Contact
 from bot.services.answering import Phase, Progress
 from bot.services.container import Services
 from handlers.callbacks import NotifyAskCb, NotifyToggleCb
+from handlers.filters import PRIVATE, PRIVATE_BUTTON
 from handlers.keyboards import button, markup
 from handlers.resident import screens
 
@@ -162,8 +163,8 @@ async def on_stop(message: Message, services: Services, contact: Contact | None,
 
 def build_router() -> Router:
     router = Router(name="resident-notifications")
-    router.message.filter(F.chat.type == "private")
-    router.callback_query.filter(F.message.chat.type == "private")
+    router.message.filter(PRIVATE)
+    router.callback_query.filter(PRIVATE_BUTTON)
     router.message.register(on_notifications, Command("notifications"))
     router.message.register(on_stop, Command("stop"))
     router.callback_query.register(on_ask_answered, NotifyAskCb.filter())

@@ -15,6 +15,7 @@ from bot.db.models import Contact
 from bot.services.answering import REVIEW, Phase, Progress, Rejected, StaleButton
 from bot.services.container import Services
 from handlers.callbacks import AnswerCb, NavCb, OpenRoundCb, PrivacyCb
+from handlers.filters import PRIVATE, PRIVATE_BUTTON, Magic
 from handlers.resident import notifications, render, screens
 from handlers.resident.entry import enter_round
 from handlers.worker import assist
@@ -233,13 +234,13 @@ async def on_typed(message: Message, bot: Bot, services: Services, progress: Pro
 def build_router() -> Router:
     """A new router each time: a router may belong to one dispatcher only."""
     router = Router(name="resident-survey")
-    router.message.filter(F.chat.type == "private")
-    router.edited_message.filter(F.chat.type == "private")
-    router.callback_query.filter(F.message.chat.type == "private")
+    router.message.filter(PRIVATE)
+    router.edited_message.filter(PRIVATE)
+    router.callback_query.filter(PRIVATE_BUTTON)
     router.callback_query.register(on_open_round, OpenRoundCb.filter())
     router.callback_query.register(on_privacy, PrivacyCb.filter())
     router.callback_query.register(on_answer, AnswerCb.filter())
     router.callback_query.register(on_nav, NavCb.filter())
     router.edited_message.register(on_edited)
-    router.message.register(on_typed, ~F.text.startswith("/"), ActiveSurvey())
+    router.message.register(on_typed, Magic(~F.text.startswith("/")), ActiveSurvey())
     return router

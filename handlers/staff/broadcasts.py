@@ -24,6 +24,7 @@ from bot.services.container import Services
 from bot.services.outbox import Filters, Progress, text_for
 from bot.services.roles import Access
 from handlers.callbacks import JobCb, ResultsCb, StaffRoundCb
+from handlers.filters import TYPED_TEXT, Magic
 from handlers.keyboards import button, columns, markup
 from handlers.staff.common import deep_link, parse_round, round_picker
 from handlers.staff.gate import needs
@@ -426,9 +427,12 @@ def build_router() -> Router:
     router.callback_query.register(on_job, JobCb.filter(), flags=STAFF)
     router.callback_query.register(on_results_step, ResultsCb.filter(), flags=STAFF)
     router.message.register(
-        on_results_text, StateFilter(ResultsFlow.writing), F.text, ~F.text.startswith("/"), flags=STAFF
+        on_results_text,
+        StateFilter(ResultsFlow.writing),
+        TYPED_TEXT,
+        flags=STAFF,
     )
     router.message.register(
-        on_results_attachment, StateFilter(ResultsFlow.writing), F.photo | F.document, flags=STAFF
+        on_results_attachment, StateFilter(ResultsFlow.writing), Magic(F.photo | F.document), flags=STAFF
     )
     return router

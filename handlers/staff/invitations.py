@@ -16,6 +16,7 @@ from aiogram.utils.i18n import gettext as _
 from bot.context import AppContext
 from bot.services.container import Services
 from bot.services.invitations import PREFIX
+from handlers.filters import PRIVATE
 from handlers.staff.common import menu_for
 from handlers.staff.roles import role_name
 
@@ -57,6 +58,6 @@ async def on_invitation(
 
 def build_router() -> Router:
     router = Router(name="staff-invitations")
-    router.message.filter(F.chat.type == "private")
+    router.message.filter(PRIVATE)
     router.message.register(on_invitation, CommandStart(deep_link=True, magic=F.args.startswith(PREFIX)))
     return router

@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from aiogram import Bot, F, Router
+from aiogram import Bot, Router
 from aiogram.filters import Command, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
@@ -23,6 +23,7 @@ from bot.services.roles import Access
 from bot.services.round_admin import target
 from bot.services.rounds import PAYLOAD_PATTERN, payload_from_slug
 from handlers.callbacks import NewRoundCb
+from handlers.filters import TYPED_TEXT
 from handlers.keyboards import button, columns, markup
 from handlers.staff.common import city_time
 from handlers.staff.gate import needs
@@ -241,5 +242,5 @@ def build_router() -> Router:
     typed = StateFilter(
         NewRound.title, NewRound.opens, NewRound.closes, NewRound.payload, NewRound.test, NewRound.confirm
     )
-    router.message.register(on_typed, typed, F.text, ~F.text.startswith("/"), flags=STAFF)
+    router.message.register(on_typed, typed, TYPED_TEXT, flags=STAFF)
     return router

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from aiogram import Bot, F, Router
+from aiogram import Bot, Router
 from aiogram.exceptions import TelegramAPIError
 from aiogram.filters import Command, CommandObject, StateFilter
 from aiogram.fsm.context import FSMContext
@@ -18,6 +18,7 @@ from bot.services.container import Services
 from bot.services.invitations import VALID_FOR
 from bot.services.roles import Access, Holder
 from handlers.callbacks import GrantCb, InviteCb, RevokeCb
+from handlers.filters import TYPED_TEXT
 from handlers.keyboards import button, columns, markup
 from handlers.staff.common import deep_link, menu_for
 from handlers.staff.gate import needs
@@ -226,7 +227,10 @@ def build_router() -> Router:
     router.message.register(on_invite, Command("invite"), flags=ADMIN)
     router.callback_query.register(on_invite_kind, InviteCb.filter(), flags=ADMIN)
     router.message.register(
-        on_organisation, StateFilter(InviteFlow.organisation), F.text, ~F.text.startswith("/"), flags=ADMIN
+        on_organisation,
+        StateFilter(InviteFlow.organisation),
+        TYPED_TEXT,
+        flags=ADMIN,
     )
     router.message.register(on_grant, Command("grant"), flags=ADMIN)
     router.callback_query.register(on_grant_role, GrantCb.filter(), flags=ADMIN)

@@ -16,6 +16,7 @@ from bot.db.models import Role
 from bot.services.container import Services
 from bot.services.roles import Access
 from bot.services.surveys import StoreOutcome
+from handlers.filters import Magic
 from handlers.staff.common import city_time
 from handlers.staff.gate import needs
 from handlers.textsplit import split_text
@@ -113,5 +114,5 @@ async def on_document(message: Message, bot: Bot, services: Services, access: Ac
 def build_router() -> Router:
     router = Router(name="staff-surveys")
     router.message.register(on_surveys, Command("surveys"), flags=STAFF)
-    router.message.register(on_document, F.document, flags=STAFF)
+    router.message.register(on_document, Magic(F.document), flags=STAFF)
     return router

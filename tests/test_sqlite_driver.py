@@ -1,0 +1,62 @@
+"""SQLite's driver: aiosqlite with one thread hop per statement (bot/db/sqlite_onehop.py)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.exc import IntegrityError
+
+from bot.db.engine import create_engine
+from bot.db.sqlite_onehop import DRIVER
+
+
+async def test_statements_rows_counts_and_errors(tmp_path: Path) -> None:
+    engine = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'one.db'}")
+    try:
+        assert engine.dialect.driver == DRIVER
+        async with engine.begin() as conn:
+            await conn.execute(text("CREATE TABLE t (id INTEGER PRIMARY KEY, name TEXT UNIQUE)"))
+            inserted = await conn.execute(text("INSERT INTO t (name) VALUES ('a')"))
+            assert inserted.lastrowid == 1 and inserted.rowcount == 1
+            many = await conn.execute(
+                text("INSERT INTO t (name) VALUES (:name)"), [{"name": "b"}, {"name": "c"}]
+            )
+            assert many.rowcount == 2
+            returned = await conn.execute(text("INSERT INTO t (name) VALUES ('d') RETURNING id, name"))
+            assert returned.all() == [(4, "d")]
+            updated = await conn.execute(text("UPDATE t SET name = name || '!' WHERE id > 2"))
+            assert updated.rowcount == 2
+        async with engine.connect() as conn:
+            rows = await conn.execute(text("SELECT id, name FROM t ORDER BY id"))
+            assert list(rows.keys()) == ["id", "name"]
+            assert rows.all() == [(1, "a"), (2, "b"), (3, "c!"), (4, "d!")]
+            assert (await conn.execute(text("SELECT name FROM t WHERE id = 99"))).first() is None
+            with pytest.raises(IntegrityError):
+                await conn.execute(text("INSERT INTO t (name) VALUES ('a')"))
+    finally:
+        await engine.dispose()
+
+
+async def test_one_hop_per_statement(tmp_path: Path) -> None:
+    engine = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'one.db'}")
+    try:
+        async with engine.connect() as conn:
+            raw: Any = (await conn.get_raw_connection()).driver_connection
+            hops: list[Any] = []
+            original = raw._execute
+
+            async def counted(fn: Any, *args: Any, **kwargs: Any) -> Any:
+                hops.append(fn)
+                return await original(fn, *args, **kwargs)
+
+            raw._execute = counted
+            await conn.execute(text("SELECT 0"))  # after the transaction's BEGIN IMMEDIATE
+            hops.clear()
+            await conn.execute(text("SELECT 1, 2"))
+            await conn.execute(text("SELECT 3"))
+            assert len(hops) == 2  # SQLAlchemy's own adapter makes four per statement
+    finally:
+        await engine.dispose()
