@@ -3,13 +3,20 @@
 It claims one message at a time (see `Outbox.claim`), checks the resident may still get it (reachable,
 still consenting), sends it and records the outcome, each step committed on its own. Several senders can
 run at once, in several processes: claims never overlap, and with Redis they share the overall rate.
+A running sender works in `LANES` lanes, each claiming, sending and recording a message of its own: while
+one waits for its turn, the next message is already claimed, so a slow moment of the database does not
+cost a turn. The messages still go out one at a time (see `_send`).
+
+It aims at `PACE` of SEND_RATE. Telegram counts the messages of every second: sends paced at exactly 30 a
+second reach it a few milliseconds early or late, some second then holds 31, and the 429 that follows
+costs a whole second (bench/RESULTS.md, "Broadcast").
 
 - 429: every sender waits exactly `retry_after` (the shared schedule is pushed back), then tries again.
 - 5xx and network errors: capped exponential backoff, then the message counts as failed.
 - 403: the resident blocked the bot; they are marked unreachable and no later job reaches them.
-- A sender stopped cleanly finishes the message in hand and gives back one it had not tried; a sender that
-  died mid-send leaves a claim that expires after `lease` and counts as failed ("interrupted"), never sent
-  again: the message may have reached the resident, and nothing is sent twice.
+- A sender stopped cleanly finishes the messages in hand and gives back those it had not tried; a sender
+  that died mid-send leaves its claims (one per lane) to expire after `lease` and count as failed
+  ("interrupted"), never sent again: a message may have reached the resident, and nothing is sent twice.
 
 Waits go through the injected `sleep` and time through the context's clock, so tests see every wait.
 """
@@ -21,6 +28,7 @@ import contextlib
 import logging
 import os
 import socket
+from collections import deque
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import Any
@@ -50,6 +58,8 @@ from bot.telegram_retry import Sleep
 
 log = logging.getLogger(__name__)
 PROCESSED_UPDATES_KEPT = timedelta(days=1)
+LANES = 3  # messages a running sender has in hand at once
+PACE = 0.97  # of SEND_RATE: 30 ms of slack in each second for the sends' jitter
 Call = Callable[[], Awaitable[Any]]
 
 
@@ -60,13 +70,15 @@ def build_sender_bot(settings: Settings) -> Bot:
 
 
 def build_limiter(ctx: AppContext) -> SendLimiter:
-    """Shared through Redis when REDIS_URL is set (several senders), else in this process."""
+    """Shared through Redis when REDIS_URL is set (several senders), else in this process; at `PACE` of
+    SEND_RATE."""
+    rate = ctx.settings.send_rate * PACE
     if ctx.settings.redis_url:
         from redis.asyncio import Redis
 
         redis = Redis.from_url(ctx.settings.redis_url)
-        return RedisLimiter(redis, ctx.clock, ctx.settings.send_rate, owned=True)
-    return MemoryLimiter(ctx.clock, ctx.settings.send_rate)
+        return RedisLimiter(redis, ctx.clock, rate, owned=True)
+    return MemoryLimiter(ctx.clock, rate)
 
 
 class Sender:
@@ -82,6 +94,7 @@ class Sender:
         first_backoff: float = 1.0,
         max_backoff: float = 30.0,
         lease: timedelta = timedelta(minutes=5),
+        lanes: int = LANES,
     ) -> None:
         self._bot = bot
         self._ctx = ctx
@@ -92,8 +105,12 @@ class Sender:
         self._first_backoff = first_backoff
         self._max_backoff = max_backoff
         self._lease = lease
+        self._lanes = lanes
         self._jobs: dict[int, OutboxJob] = {}
         self._stopping = asyncio.Event()
+        self._pauses = 0  # 429s seen: a lane that reserved its turn before one waits for a new turn
+        self._turn = asyncio.Lock()
+        self._recent: deque[float] = deque(maxlen=max(1, int(ctx.settings.send_rate)))
 
     async def close(self) -> None:
         await self._bot.session.close()
@@ -171,14 +188,18 @@ class Sender:
         while True:
             if self._stopping.is_set() and first:
                 return None
+            pauses = self._pauses
             wait = await self._limiter.reserve(claimed.chat_id)
             if wait > 0:
                 await self._sleep(wait)
+            if self._pauses != pauses:  # another lane got a 429 meanwhile: its pause holds for us too
+                continue
             try:
-                await call()
+                await self._send(call)
             except TelegramRetryAfter as exc:
                 RETRY_AFTER.inc()
                 log.info("sender: Telegram asked to wait %ss (429)", exc.retry_after)
+                self._pauses += 1
                 await self._limiter.pause(float(exc.retry_after))
                 await self._renew(claimed)
                 continue
@@ -202,6 +223,25 @@ class Sender:
             except TelegramAPIError as exc:
                 return DeliveryStatus.FAILED, type(exc).__name__[:64]
             return DeliveryStatus.SENT, None
+
+    async def _send(self, call: Call) -> None:
+        """One call on the wire at a time, made once this sender's last SEND_RATE calls were answered
+        over a second ago. An answer comes after Telegram counted the message, so Telegram never counts
+        more than SEND_RATE of this sender's messages in one second, however late some of them went out:
+        otherwise lanes held up together (a stalled moment) would send at once, and the schedule would go
+        on as if they had not."""
+        async with self._turn:
+            if len(self._recent) == self._recent.maxlen:
+                wait = self._recent[0] + 1.0 - self._seconds()
+                if wait > 0:
+                    await self._sleep(wait)
+            try:
+                await call()
+            finally:
+                self._recent.append(self._seconds())
+
+    def _seconds(self) -> float:
+        return self._ctx.clock.now().timestamp()
 
     async def _renew(self, claimed: Claimed) -> None:
         async with self._ctx.sessions.begin() as session:
@@ -239,28 +279,37 @@ class Sender:
     # --- running -------------------------------------------------------------------------------------
 
     async def run(self, stopping: asyncio.Event) -> None:
-        """Until `stopping` is set: send, and every SENDER_POLL_SECONDS look for new work and tick."""
-        poll = self._ctx.settings.sender_poll_seconds
-        last_tick = None
+        """Until `stopping` is set: send in `lanes` lanes, and every SENDER_POLL_SECONDS tick (an idle
+        lane looks for new work as often)."""
         self._stopping = stopping
         log.info("sender %s started", self.name)
+        workers = [self._lane(stopping) for _ in range(self._lanes)]
+        await asyncio.gather(self._housekeeping(stopping), *workers)
+        try:  # a last look: jobs finished by the messages in hand
+            await self.tick()
+        except Exception:
+            log.exception("sender: the last housekeeping failed; the next sender does it")
+        log.info("sender %s stopped", self.name)
+
+    async def _lane(self, stopping: asyncio.Event) -> None:
+        poll = self._ctx.settings.sender_poll_seconds
         while not stopping.is_set():
             try:
                 sent = await self.send_next()
-                now = self._ctx.clock.now()
-                if not sent or last_tick is None or (now - last_tick).total_seconds() >= poll:
-                    await self.tick()
-                    last_tick = now
             except Exception:  # the database or Telegram went away: log, wait, try again
                 log.exception("sender: a round of sending failed; trying again")
                 sent = False
             if not sent:
                 await self._idle(stopping, poll)
-        try:  # a last look: jobs finished by the message in hand
-            await self.tick()
-        except Exception:
-            log.exception("sender: the last housekeeping failed; the next sender does it")
-        log.info("sender %s stopped", self.name)
+
+    async def _housekeeping(self, stopping: asyncio.Event) -> None:
+        poll = self._ctx.settings.sender_poll_seconds
+        while not stopping.is_set():
+            try:
+                await self.tick()
+            except Exception:
+                log.exception("sender: housekeeping failed; trying again")
+            await self._idle(stopping, poll)
 
     async def _idle(self, stopping: asyncio.Event, seconds: float) -> None:
         sleeper = asyncio.ensure_future(self._sleep(seconds))
