@@ -6,6 +6,7 @@ from collections.abc import Awaitable, Callable
 
 import pytest
 
+from bot.db.models import Consent, Response
 from tests.fake_telegram import FakeUser, SentMessage
 from tests.harness import Running
 from tests.surveys.support import HEADER
@@ -92,9 +93,24 @@ async def test_edited_message_never_rewrites_an_answer(
 
 
 @pytest.mark.parametrize(
-    "command", ["/start " + "x" * 70, "/language fr en", "/help me please", "/start ../../etc"]
+    ("command", "first_reply"),
+    [
+        ("/start " + "x" * 70, "I don't know this consultation. Here are the ones that are open now."),
+        ("/start ../../etc", "I don't know this consultation. Here are the ones that are open now."),
+        ("/language fr en", "Choose your language:"),
+        ("/help me please", "I help the city ask residents for their opinion."),
+    ],
 )
-async def test_commands_with_garbage_arguments(bot: Running, resident: FakeUser, command: str) -> None:
+async def test_commands_with_garbage_arguments(
+    bot: Running, resident: FakeUser, command: str, first_reply: str
+) -> None:
+    """The argument is ignored or refused kindly: the command's usual answer (or, for a link code nobody
+    knows, the open consultations), and nothing is stored about the person."""
     replies = await resident.send(command)
-    assert replies
-    assert all(r.content for r in replies)
+    assert replies[0].content.startswith(first_reply)
+    if command.startswith("/start"):
+        assert replies[-1].content == "There is no consultation open right now. Please come back later!"
+    if command.startswith("/language"):
+        assert resident.buttons(replies[0])[0] == ["Français", "Nederlands"]
+    assert await bot.count(Response) == 0
+    assert await bot.count(Consent) == 0
