@@ -80,7 +80,8 @@ async def on_language_chosen(
             _("From now on I will write to you in {language}.").format(language=NATIVE_NAMES.get(code, code)),
         )
         if progress is not None:
-            await services.runner.set_language(progress, code)
+            if progress.response.assisted_by is None:  # an interview keeps the resident's language
+                progress = await services.runner.set_language(progress, code)
             await screens.show(bot, chat_id, progress, notes=False)
 
 

@@ -245,3 +245,23 @@ async def test_only_workers_have_assist(staff_bot: Running, staff: FakeUser, tg:
     resident = tg.user(user_id=7_700_000_210, first_name="Rita", language_code="en")
     assert (await resident.send_command("assist"))[0].content == UNKNOWN_COMMAND
     assert (await staff.send_command("assist"))[0].content == UNKNOWN_COMMAND
+
+
+async def test_language_during_an_interview_changes_the_workers_menus_not_the_interview(
+    staff_bot: Running, tg: FakeTelegram
+) -> None:
+    """/language is the worker's own: mid-interview their menus switch, the questions stay in the language
+    the resident chose, and the interview's response keeps it."""
+    worker = tg.user(user_id=WORKER_ID, first_name="Wendy", language_code="fr")
+    await grant(staff_bot, worker, Role.WORKER, "Lire et Écrire")
+    round_id = await library_round(staff_bot)
+    await worker.send_command("assist", str(round_id))
+    await worker.press("العربية")
+    await worker.press("✅ La personne accepte")
+    await worker.send_command("language")
+    replies = await worker.press("English")
+
+    assert replies[0].content == "From now on I will write to you in English."
+    assert replies[-1].content.startswith("Question 1 of 2\n\nأين تسكن؟"), replies[-1].content
+    rows = await responses(staff_bot)
+    assert [r.language for r, _contact in rows] == ["ar"]
