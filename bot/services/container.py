@@ -97,14 +97,14 @@ class Services:
 
     @cached_property
     def exports(self) -> ExportService:
-        catalogs = self.ctx.catalogs
+        ctx = self.ctx  # the catalogs (and aiogram under them) load only if an export needs labels
         return ExportService(
             self.session,
             self.stats,
-            self.ctx.pseudonym_key,
-            self.ctx.settings.tz,
-            self.ctx.clock,
-            translate=lambda message, language: str(catalogs.gettext(message, locale=language)),
+            ctx.pseudonym_key,
+            ctx.settings.tz,
+            ctx.clock,
+            translate=lambda message, language: str(ctx.catalogs.gettext(message, locale=language)),
         )
 
     @cached_property

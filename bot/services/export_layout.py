@@ -12,6 +12,7 @@ import hmac
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
+from functools import cached_property
 from typing import Any
 
 from bot.services.labels import Translate, choice_label, untranslated
@@ -20,11 +21,12 @@ from surveys import Question, QuestionType, Survey
 META = ("respondent", "language", "source", "assisted", "started", "completed", "status")
 LABELLED = frozenset({QuestionType.SELECT_ONE, QuestionType.YES_NO, QuestionType.RANK})
 Cell = str | int | float | None
+_UNANSWERED: tuple[None, None] = (None, None)
 
 
 def pseudonym(key: bytes, round_id: int, respondent_id: str) -> str:
     """The same in two exports of one round, different across rounds: responses can't be linked."""
-    return hmac.new(key, f"{round_id}:{respondent_id}".encode(), hashlib.sha256).hexdigest()[:16]
+    return hmac.digest(key, f"{round_id}:{respondent_id}".encode(), hashlib.sha256).hex()[:16]
 
 
 @dataclass(frozen=True)
@@ -77,20 +79,14 @@ class Layout:
             return code  # type: ignore[no-any-return]
         return choice_label(self.survey, question, str(code), self.labels, self.translate)
 
-    def _cells(self, question: Question, value: Any, other: str | None) -> list[Cell]:
-        answered = value is not None
-        if question.type is QuestionType.SELECT_MULTIPLE:
-            chosen = set(value) if isinstance(value, list) else set()
-            cells: list[Cell] = [int(code in chosen) if answered else None for code in question.choice_ids]
-        elif question.type is QuestionType.RANK:
-            ranked = list(value) if isinstance(value, list) else []
-            ranked += [None] * (question.rank_size - len(ranked))
-            cells = [self._code(question, code) if code is not None else None for code in ranked]
-        else:
-            cells = [self._code(question, value) if answered else None]
-        if question.other:
-            cells.append(other)
-        return cells
+    @cached_property
+    def _answerable(self) -> tuple[tuple[Question, tuple[str, ...]], ...]:
+        """Each question that has columns, with its select_multiple codes (worked out once, not per row)."""
+        return tuple(
+            (q, q.choice_ids if q.type is QuestionType.SELECT_MULTIPLE else ())
+            for q in self.survey.questions
+            if not q.is_note
+        )
 
     def row(self, response: ResponseRow) -> list[Cell]:
         cells: list[Cell] = [
@@ -102,10 +98,29 @@ class Layout:
             when(response.completed_at, self.tz),
             response.status,
         ]
-        for question in self.survey.questions:
-            if not question.is_note:
-                value, other = response.answers.get(question.id, (None, None))
-                cells += self._cells(question, value, other)
+        answers = response.answers
+        codes_only = self.labels is None
+        # Written out rather than through helpers: it runs for every cell of every export.
+        for question, choices in self._answerable:
+            value, other = answers.get(question.id, _UNANSWERED)
+            if question.type is QuestionType.SELECT_MULTIPLE:
+                if value is None:
+                    cells += [None] * len(choices)
+                else:
+                    chosen = set(value) if isinstance(value, list) else set()
+                    cells += [int(code in chosen) for code in choices]
+            elif question.type is QuestionType.RANK:
+                ranked = list(value) if isinstance(value, list) else []
+                ranked += [None] * (question.rank_size - len(ranked))
+                if not codes_only:
+                    ranked = [self._code(question, c) if c is not None else None for c in ranked]
+                cells += ranked
+            elif codes_only or value is None:
+                cells.append(value)
+            else:
+                cells.append(self._code(question, value))
+            if question.other:
+                cells.append(other)
         return cells
 
     def record(self, response: ResponseRow) -> dict[str, Any]:

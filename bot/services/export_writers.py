@@ -13,19 +13,10 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any, Protocol
 
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-
 from bot.services.export_layout import Cell
 
 DANGEROUS = ("=", "+", "-", "@", "\t", "\r")
 BOM = "\ufeff"
-
-
-def neutralise(value: Cell) -> Cell:
-    if isinstance(value, str) and value.startswith(DANGEROUS):
-        return "'" + value
-    return value
 
 
 class ExportWriter(Protocol):
@@ -44,7 +35,9 @@ class CsvWriter:
         self._csv.writerow(header)
 
     def write(self, rows: Sequence[Any]) -> None:
-        self._csv.writerows([[neutralise(cell) for cell in row] for row in rows])
+        self._csv.writerows(  # the formula guard, inline: it runs for every cell
+            [["'" + c if isinstance(c, str) and c.startswith(DANGEROUS) else c for c in row] for row in rows]
+        )
 
     def close(self, codebook: Iterable[Sequence[Cell]], summary: Iterable[Sequence[Cell]]) -> None:
         self._file.close()
@@ -67,6 +60,13 @@ class XlsxWriter:
     """Sheets `data`, `codebook` and `summary`; openpyxl's write-only mode keeps memory flat."""
 
     def __init__(self, path: Path, header: Sequence[str]) -> None:
+        # Imported here, not at the top: CSV and JSON exports (and the bot's start) need none of it.
+        from openpyxl import Workbook
+        from openpyxl.cell import WriteOnlyCell
+        from openpyxl.cell.cell import ERROR_CODES
+
+        self._text_cell = WriteOnlyCell
+        self._error_codes = frozenset(ERROR_CODES)
         self._path = path
         self._book = Workbook(write_only=True)
         self._data = self._book.create_sheet("data")
@@ -74,17 +74,20 @@ class XlsxWriter:
         self._summary = self._book.create_sheet("summary")
         self._data.append(self._cells(self._data, header))
 
-    @staticmethod
-    def _cells(sheet: Any, row: Sequence[Cell]) -> list[Any]:
-        cells: list[Any] = []
-        for value in row:
-            if isinstance(value, str):
-                cell = WriteOnlyCell(sheet, value=value)
-                cell.data_type = "s"
-                cells.append(cell)
-            else:
-                cells.append(value)
-        return cells
+    def _cells(self, sheet: Any, row: Sequence[Cell]) -> list[Any]:
+        """openpyxl stores a text as a string cell unless it reads as a formula ("=…") or an error code
+        ("#N/A"): those, and only those (a cell object costs openpyxl an exception), are forced to text."""
+        return [
+            self._as_text(sheet, value)
+            if isinstance(value, str) and (value.startswith("=") or value in self._error_codes)
+            else value
+            for value in row
+        ]
+
+    def _as_text(self, sheet: Any, value: str) -> Any:
+        cell = self._text_cell(sheet, value=value)
+        cell.data_type = "s"
+        return cell
 
     def write(self, rows: Sequence[Any]) -> None:
         for row in rows:
