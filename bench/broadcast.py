@@ -37,10 +37,10 @@ from .harness import (
     BotProcess,
     JsonDict,
     Profiler,
+    conclude,
     fresh_workdir,
     is_sqlite,
     reset_database,
-    write_result,
 )
 from .startup import consultbot_command
 
@@ -542,11 +542,7 @@ def parse(argv: Sequence[str] | None) -> argparse.Namespace:
 
 def main(argv: Sequence[str] | None = None) -> JsonDict:
     args = parse(argv)
-    result = asyncio.run(run(args))
-    path = write_result(NAME, result, args.output)
-    print(report(result))
-    print(f"  result: {path}")
-    return result
+    return conclude(NAME, asyncio.run(run(args)), args.output, report)
 
 
 if __name__ == "__main__":

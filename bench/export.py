@@ -922,13 +922,9 @@ def main(argv: Sequence[str] | None = None) -> JsonDict:
         sys.exit(run_reference(args.reference))
     if args.sqlite_dump is not None:
         sys.exit(run_sqlite_dump(args.sqlite_dump))
-    from .harness import write_result
+    from .harness import conclude
 
-    result = asyncio.run(run(args))
-    path = write_result(NAME, result, args.output)
-    print(report(result))
-    print(f"  result: {path}")
-    return result
+    return conclude(NAME, asyncio.run(run(args)), args.output, report)
 
 
 if __name__ == "__main__":

@@ -20,7 +20,7 @@ import subprocess
 import sys
 import time
 from collections import Counter, defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -444,6 +444,14 @@ def write_result(name: str, result: JsonDict, output: Path | None = None) -> Pat
     }
     path.write_text(json.dumps(document, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     return path
+
+
+def conclude(name: str, result: JsonDict, output: Path | None, report: Callable[[JsonDict], str]) -> JsonDict:
+    """Write the JSON result and print the report and where the result is."""
+    path = write_result(name, result, output)
+    print(report(result))
+    print(f"  result: {path}")
+    return result
 
 
 def fresh_workdir(name: str, output: Path | None = None) -> Path:

@@ -29,13 +29,13 @@ from .harness import (
     BotProcess,
     JsonDict,
     Profiler,
+    conclude,
     fresh_workdir,
     is_sqlite,
     latency_ms,
     reset_database,
     spawn_bot,
     stored_answers,
-    write_result,
 )
 from .residents import ANSWERS_PER_JOURNEY, replay, run_crowd, whole_survey
 
@@ -294,11 +294,7 @@ def parse(argv: Sequence[str] | None) -> argparse.Namespace:
 
 def main(argv: Sequence[str] | None = None) -> JsonDict:
     args = parse(argv)
-    result = asyncio.run(run(args))
-    path = write_result(NAME, result, args.output)
-    print(report(result))
-    print(f"  result: {path}")
-    return result
+    return conclude(NAME, asyncio.run(run(args)), args.output, report)
 
 
 if __name__ == "__main__":
