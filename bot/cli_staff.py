@@ -14,6 +14,7 @@ from typing import Any
 
 from bot.cli_rounds import _with_services
 from bot.config import Settings
+from bot.db.engine import READ_ONLY
 from bot.db.models import Role
 from bot.errors import ConfigError, ReceiptNotFound
 from bot.services.container import Services
@@ -127,14 +128,18 @@ async def _stats(services: Services, settings: Settings, args: argparse.Namespac
 
 
 async def _export(services: Services, settings: Settings, args: argparse.Namespace) -> int:
+    """The export reads in a transaction of its own that takes no write lock, so a running bot goes on
+    saving answers meanwhile (SQLite); the audit entry is written afterwards."""
     with tempfile.TemporaryDirectory(prefix="consultbot-export-") as directory:
-        exported = await services.exports.export(
-            args.round,
-            ExportFormat(args.format),
-            Path(directory),
-            labels=args.labels,
-            include_test=args.include_test,
-        )
+        async with services.ctx.sessions() as reading:
+            await reading.connection(execution_options=READ_ONLY)
+            exported = await Services(reading, services.ctx).exports.export(
+                args.round,
+                ExportFormat(args.format),
+                Path(directory),
+                labels=args.labels,
+                include_test=args.include_test,
+            )
         args.output.parent.mkdir(parents=True, exist_ok=True)
         shutil.move(exported.path, args.output)
     await services.audit.record(

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 
-from bot.db.engine import create_engine
+from bot.db.engine import READ_ONLY, create_engine
 from bot.db.sqlite_onehop import DRIVER
 
 
@@ -60,3 +60,26 @@ async def test_one_hop_per_statement(tmp_path: Path) -> None:
             assert len(hops) == 2  # SQLAlchemy's own adapter makes four per statement
     finally:
         await engine.dispose()
+
+
+async def test_a_read_only_transaction_blocks_no_writer(tmp_path: Path) -> None:
+    """An export reads in a READ_ONLY transaction: a bot process writing to the same file meanwhile
+    commits at once (before, the export's BEGIN IMMEDIATE made it wait, then fail, "database is locked")."""
+    url = f"sqlite+aiosqlite:///{tmp_path / 'shared.db'}"
+    exporter, bot = create_engine(url), create_engine(url)
+    try:
+        async with bot.begin() as conn:
+            await conn.execute(text("CREATE TABLE t (id INTEGER PRIMARY KEY, name TEXT)"))
+            await conn.execute(text("INSERT INTO t (name) VALUES ('before')"))
+        async with exporter.connect() as reading:
+            reading = await reading.execution_options(**READ_ONLY)
+            async with reading.begin():
+                assert (await reading.execute(text("SELECT count(*) FROM t"))).scalar() == 1
+                async with bot.begin() as writing:  # "database is locked" if the reader held the lock
+                    await writing.execute(text("INSERT INTO t (name) VALUES ('during')"))
+                assert (await reading.execute(text("SELECT count(*) FROM t"))).scalar() == 1  # its snapshot
+        async with exporter.connect() as after:
+            assert (await after.execute(text("SELECT count(*) FROM t"))).scalar() == 2
+    finally:
+        await exporter.dispose()
+        await bot.dispose()

@@ -47,10 +47,19 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+#: An execution option for a transaction that only reads (`session.connection(execution_options=READ_ONLY)`):
+#: on SQLite it begins without the write lock, so a long read (an export) runs beside the bot's writes.
+READ_ONLY = {"consultbot_read_only": True}
+
+
 def _sqlite_begin_immediate(connection: Any) -> None:
     """Take SQLite's write lock at BEGIN: a read-then-write transaction can't then fail to upgrade
-    its lock half-way (SQLITE_BUSY without waiting), which is what concurrent updates would hit."""
-    connection.exec_driver_sql("BEGIN IMMEDIATE")
+    its lock half-way (SQLITE_BUSY without waiting), which is what concurrent updates would hit.
+    A transaction marked READ_ONLY begins deferred: with WAL it reads a snapshot and blocks no writer."""
+    if connection.get_execution_options().get("consultbot_read_only"):
+        connection.exec_driver_sql("BEGIN")
+    else:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
