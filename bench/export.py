@@ -2,7 +2,6 @@
 
     python -m bench.export [--responses 100000] [--questions 10] [--runs 1] [--formats csv,xlsx,json]
     python -m bench.export --database-url postgresql+asyncpg://…/bench_export
-    python -m bench.export --experiment lazy-catalogs --formats csv,json   # a candidate fix, see below
 
 Each export runs in a process of its own, so that its wall time, CPU time and peak RSS (the kernel's
 high-water mark, VmHWM) are its own. In the same run, two references write the same rows from the same
@@ -658,7 +657,6 @@ def commands(
     plan: list[JsonDict],
     workdir: Path,
     formats: Sequence[str],
-    experiments: Sequence[str],
 ) -> tuple[dict[str, tuple[list[str], Path, bool]], str]:
     """label → (command, output file, output is the command's stdout); and what the dump is."""
     from sqlalchemy.engine import make_url
@@ -668,8 +666,6 @@ def commands(
     url = make_url(database_url)
     sqlite = is_sqlite(database_url)
     consultbot = [sys.executable, "-m", "bot"]  # = the `consultbot` script
-    if experiments:
-        consultbot = [sys.executable, "-m", "bench.export", "--consultbot-with", ",".join(experiments)]
     runs: dict[str, tuple[list[str], Path, bool]] = {}
     for fmt in formats:
         output = workdir / f"export.{'jsonl' if fmt == 'json' else fmt}"
@@ -743,7 +739,7 @@ async def run(args: argparse.Namespace) -> JsonDict:
     print(f"export: storing {args.responses} responses × {args.questions} questions …", flush=True)
     setup = await populate(database_url, args.responses, args.questions)
     plan = column_plan(parse_survey(survey_source(args.questions)))
-    runs, dump_kind = commands(database_url, setup["round_id"], plan, workdir, args.formats, args.experiment)
+    runs, dump_kind = commands(database_url, setup["round_id"], plan, workdir, args.formats)
     env = child_env(database_url)
     password = make_url(database_url).password
     if password:
@@ -777,7 +773,6 @@ async def run(args: argparse.Namespace) -> JsonDict:
             "database": "sqlite" if is_sqlite(database_url) else "postgresql",
             "formats": list(args.formats),
             "runs": args.runs,
-            "experiments": list(args.experiment),
             "csv_columns": len(plan_header(plan)),
         },
         "setup": setup,
@@ -809,7 +804,6 @@ def report(result: JsonDict) -> str:
     lines = [
         f"export: {p['responses']} responses × {p['questions']} questions = {p['answers']} answers, "
         f"{p['database']}, {p['csv_columns']} CSV columns (setup {result['setup']['insert_seconds']} s)"
-        + (f", experiments: {', '.join(p['experiments'])}" if p["experiments"] else "")
     ]
     rows = [
         *((f"consultbot {fmt}", figures) for fmt, figures in result["exports"].items()),
@@ -837,46 +831,6 @@ def report(result: JsonDict) -> str:
     return "\n".join(lines)
 
 
-# -------------------------------------------------------------------- candidate fixes
-EXPERIMENTS = ("lazy-catalogs",)
-
-
-def run_consultbot(experiments: Sequence[str], argv: Sequence[str]) -> int:
-    """`consultbot …` with candidate fixes applied from outside the code they would change:
-
-    * ``lazy-catalogs``: `Services.exports` hands the export a `translate` that loads the gettext
-      catalogs on first use (only `--labels` needs them), instead of loading them when the service is
-      built. Loading them imports aiogram (bot.i18n's `Catalogs` is aiogram's `I18n`), which costs every
-      `consultbot export` seconds and over 100 MB before its first row.
-    """
-    unknown = set(experiments) - set(EXPERIMENTS)
-    if unknown:
-        raise SystemExit(f"unknown experiment(s): {', '.join(sorted(unknown))}")
-    if "lazy-catalogs" in experiments:
-        from functools import cached_property
-
-        from bot.services.container import Services
-        from bot.services.exports import ExportService
-
-        def exports(self: Services) -> ExportService:
-            ctx = self.ctx
-            return ExportService(
-                self.session,
-                self.stats,
-                ctx.pseudonym_key,
-                ctx.settings.tz,
-                ctx.clock,
-                translate=lambda message, language: str(ctx.catalogs.gettext(message, locale=language)),
-            )
-
-        lazy = cached_property(exports)
-        lazy.__set_name__(Services, "exports")
-        Services.exports = lazy  # type: ignore[method-assign, assignment]
-    from bot.cli import main as consultbot
-
-    return consultbot(list(argv))
-
-
 def formats_list(value: str) -> list[str]:
     chosen = [x.strip() for x in value.split(",") if x.strip()]
     if not chosen or set(chosen) - set(FORMATS):
@@ -894,13 +848,6 @@ def parse(argv: Sequence[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--runs", type=int, default=1, help="run every export and reference N times")
     parser.add_argument("--profile", action="store_true", help="sample our exports with py-spy")
-    parser.add_argument(
-        "--experiment",
-        action="append",
-        default=[],
-        choices=EXPERIMENTS,
-        help="try a candidate fix in the exports' processes (see run_consultbot)",
-    )
     parser.add_argument("--output", type=Path, default=None, help="JSON result (bench/results/export.json)")
     # The references' own processes.
     parser.add_argument("--reference", type=Path, default=None, help=argparse.SUPPRESS)
@@ -915,8 +862,6 @@ def parse(argv: Sequence[str] | None) -> argparse.Namespace:
 
 def main(argv: Sequence[str] | None = None) -> JsonDict:
     arguments = list(sys.argv[1:] if argv is None else argv)
-    if arguments[:1] == ["--consultbot-with"]:  # an export's own process, with experiments
-        sys.exit(run_consultbot(arguments[1].split(","), arguments[2:]))
     args = parse(arguments)
     if args.reference is not None:
         sys.exit(run_reference(args.reference))
