@@ -15,10 +15,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import cProfile
 import contextlib
 import logging
+import os
 import signal
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 # = bench.harness's (not imported: the bot process needs no psutil)
 WEBHOOK_SECRET = "bench-webhook-secret"  # noqa: S105 - a loopback benchmark's secret
@@ -101,6 +103,7 @@ async def run_consultbot(args: argparse.Namespace) -> None:
                 if version is None:
                     raise RuntimeError(f"survey {SURVEY_SLUG} is not loaded")
                 await services.rounds.open_round(version, payload=args.open_round)
+        serving()
         await app.run_webhook(handle_signals=True)
     finally:
         await app.close()
@@ -141,6 +144,7 @@ async def run_echo(args: argparse.Namespace) -> None:
     for sig in (signal.SIGINT, signal.SIGTERM):
         with contextlib.suppress(NotImplementedError):
             loop.add_signal_handler(sig, stopping.set)
+    serving()
     try:
         await stopping.wait()
     finally:
@@ -160,8 +164,54 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--log-level", default="INFO")
     parser.add_argument("--experiment", action="append", default=[], choices=EXPERIMENTS)
     args = parser.parse_args(argv)
-    asyncio.run(run_consultbot(args) if args.kind == "consultbot" else run_echo(args))
+    with diagnostics(args.kind):
+        asyncio.run(run_consultbot(args) if args.kind == "consultbot" else run_echo(args))
     return 0
+
+
+_PROFILER: list[cProfile.Profile] = []
+
+
+def serving() -> None:
+    """The bot is about to serve: start the profiler, if one was asked for."""
+    for profiler in _PROFILER:
+        profiler.enable()
+
+
+@contextlib.contextmanager
+def diagnostics(kind: str) -> Iterator[None]:
+    """Opt-in instruments for finding a cost, set in the environment of the benchmark's driver:
+
+    * ``BENCH_CPROFILE=DIR``: once the bot serves (start-up excluded), the event loop's thread runs under
+      cProfile, dumped on stop to DIR/``<kind>-<pid>.pstats``. The SQLite connection threads are not in it.
+    * ``BENCH_TRACEMALLOC=DIR``: tracemalloc runs from the start; each SIGUSR1 writes a snapshot to DIR
+      (``<kind>-<pid>-N.tracemalloc``), for ``tracemalloc.Snapshot.load(...).compare_to(...)``.
+    """
+    cprofile_dir = os.environ.get("BENCH_CPROFILE")
+    trace_dir = os.environ.get("BENCH_TRACEMALLOC")
+    if trace_dir:
+        import tracemalloc
+
+        tracemalloc.start(int(os.environ.get("BENCH_TRACEMALLOC_FRAMES", "12")))
+        taken = [0]
+
+        def snapshot(_signum: int, _frame: object) -> None:
+            taken[0] += 1
+            tracemalloc.take_snapshot().dump(
+                os.path.join(trace_dir, f"{kind}-{os.getpid()}-{taken[0]}.tracemalloc")
+            )
+
+        signal.signal(signal.SIGUSR1, snapshot)
+    if not cprofile_dir:
+        yield
+        return
+    profiler = cProfile.Profile()
+    _PROFILER.append(profiler)
+    try:
+        yield
+    finally:
+        profiler.disable()
+        profiler.dump_stats(os.path.join(cprofile_dir, f"{kind}-{os.getpid()}.pstats"))
 
 
 if __name__ == "__main__":
