@@ -13,13 +13,17 @@ from typing import Any
 
 from aiogram.fsm.state import State
 from aiogram.fsm.storage.base import BaseStorage, DefaultKeyBuilder, StateType, StorageKey
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.clock import Clock
 from bot.db.current import current_session
 from bot.db.models import FsmRecord
 from bot.db.upsert import upsert
+
+# Read on every update: built once (bench/RESULTS.md §1).
+_STATE = select(FsmRecord.state).where(FsmRecord.key == bindparam("key"))
+_DATA = select(FsmRecord.data).where(FsmRecord.key == bindparam("key"))
 
 
 class SQLStorage(BaseStorage):
@@ -46,40 +50,36 @@ class SQLStorage(BaseStorage):
     async def set_state(self, key: StorageKey, state: StateType = None) -> None:
         value = state.state if isinstance(state, State) else state
         async with self._session() as session:
-            await session.execute(
-                upsert(
-                    session,
-                    FsmRecord,
-                    {"key": self._key(key), "state": value, "data": {}, "updated_at": self._clock.now()},
-                    conflict=["key"],
-                    update=["state", "updated_at"],
-                )
+            await upsert(
+                session,
+                FsmRecord,
+                {"key": self._key(key), "state": value, "data": {}, "updated_at": self._clock.now()},
+                conflict=["key"],
+                update=["state", "updated_at"],
             )
 
     async def get_state(self, key: StorageKey) -> str | None:
         async with self._session() as session:
-            return await session.scalar(select(FsmRecord.state).where(FsmRecord.key == self._key(key)))
+            return await session.scalar(_STATE, {"key": self._key(key)})
 
     async def set_data(self, key: StorageKey, data: Mapping[str, Any]) -> None:
         async with self._session() as session:
-            await session.execute(
-                upsert(
-                    session,
-                    FsmRecord,
-                    {
-                        "key": self._key(key),
-                        "state": None,
-                        "data": dict(data),
-                        "updated_at": self._clock.now(),
-                    },
-                    conflict=["key"],
-                    update=["data", "updated_at"],
-                )
+            await upsert(
+                session,
+                FsmRecord,
+                {
+                    "key": self._key(key),
+                    "state": None,
+                    "data": dict(data),
+                    "updated_at": self._clock.now(),
+                },
+                conflict=["key"],
+                update=["data", "updated_at"],
             )
 
     async def get_data(self, key: StorageKey) -> dict[str, Any]:
         async with self._session() as session:
-            data = await session.scalar(select(FsmRecord.data).where(FsmRecord.key == self._key(key)))
+            data = await session.scalar(_DATA, {"key": self._key(key)})
         return dict(data) if data else {}
 
     async def close(self) -> None:

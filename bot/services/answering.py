@@ -13,7 +13,7 @@ import secrets
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import ColumnElement, delete, or_, select
+from sqlalchemy import bindparam, delete, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
@@ -113,15 +113,7 @@ class SurveyRunner:
         """The round, read afresh with a share lock on PostgreSQL (SQLite's write transaction already
         excludes everyone else): a close that commits first is seen, and one that comes later waits for
         this update to commit. That is what makes closing a round atomic against a concurrent answer."""
-        row = (
-            await self._session.execute(
-                select(Round, SurveyVersion.checksum)
-                .join(SurveyVersion, Round.survey_id == SurveyVersion.id)
-                .where(Round.id == round_id)
-                .with_for_update(read=True, of=Round)
-                .execution_options(populate_existing=True)
-            )
-        ).first()
+        row = (await self._session.execute(_ROUND_AND_CHECKSUM, {"round_id": round_id})).first()
         if row is None:
             raise RoundNotFound()
         rnd, survey_checksum = row
@@ -159,38 +151,34 @@ class SurveyRunner:
     ) -> Response:
         """Create the respondent and response; a concurrent twin makes these no-ops (unique constraints)."""
         now = self._clock.now()
-        await self._session.execute(
-            insert_ignore(
-                self._session,
-                Respondent,
-                {
-                    "id": secrets.token_hex(16),
-                    "contact_id": contact.id,
-                    "round_id": rnd.id,
-                    "created_at": now,
-                },
-                conflict=["contact_id", "round_id"],
-            )
+        await insert_ignore(
+            self._session,
+            Respondent,
+            {
+                "id": secrets.token_hex(16),
+                "contact_id": contact.id,
+                "round_id": rnd.id,
+                "created_at": now,
+            },
+            conflict=["contact_id", "round_id"],
         )
         respondent_id = await self._session.scalar(
             select(Respondent.id).where(Respondent.contact_id == contact.id, Respondent.round_id == rnd.id)
         )
-        await self._session.execute(
-            insert_ignore(
-                self._session,
-                Response,
-                {
-                    "round_id": rnd.id,
-                    "respondent_id": respondent_id,
-                    "language": language,
-                    "status": ResponseStatus.IN_PROGRESS,
-                    "started_at": now,
-                    "updated_at": now,
-                    "source": source,
-                    "revision": 1,
-                },
-                conflict=["respondent_id"],
-            )
+        await insert_ignore(
+            self._session,
+            Response,
+            {
+                "round_id": rnd.id,
+                "respondent_id": respondent_id,
+                "language": language,
+                "status": ResponseStatus.IN_PROGRESS,
+                "started_at": now,
+                "updated_at": now,
+                "source": source,
+                "revision": 1,
+            },
+            conflict=["respondent_id"],
         )
         response = await self._session.scalar(select(Response).where(Response.respondent_id == respondent_id))
         assert response is not None
@@ -199,13 +187,7 @@ class SurveyRunner:
     async def _response_of(self, contact: Contact, round_id: int) -> Response | None:
         """The response a person's buttons of this round refer to: the assisted interview they are
         conducting in it, if any (a worker), else their own."""
-        return await self._session.scalar(
-            select(Response)
-            .join(Respondent, Response.respondent_id == Respondent.id)
-            .where(_theirs(contact), Response.round_id == round_id)
-            .order_by(Response.assisted_by.is_(None))
-            .limit(1)
-        )
+        return await self._session.scalar(_RESPONSE_OF, {"contact_id": contact.id, "round_id": round_id})
 
     async def progress_for(self, response: Response) -> Progress:
         """The progress of a response found by other means (an assisted interview just started)."""
@@ -217,26 +199,23 @@ class SurveyRunner:
         conducting an assisted interview, that interview."""
         if contact is None:
             return None
-        response = await self._session.scalar(
-            select(Response)
-            .join(Respondent, Response.respondent_id == Respondent.id)
-            .where(_theirs(contact), Response.status == ResponseStatus.IN_PROGRESS)
-            .order_by(Response.assisted_by.is_(None), Response.updated_at.desc(), Response.id.desc())
-            .limit(1)
-        )
-        if response is None:
+        row = (await self._session.execute(_ACTIVE, {"contact_id": contact.id})).first()
+        if row is None:
             return None
-        rnd, survey = await self.round_and_survey(response.round_id)
-        return await self._progress(rnd, survey, response)
+        response, rnd, checksum = row
+        return await self._progress(rnd, await self._store.survey_for(rnd.survey_id, checksum), response)
 
     async def load(self, contact: Contact | None, round_id: int, shown_index: int) -> Progress:
         """The progress a button refers to; StaleAction when the button is not from the current screen."""
         if contact is None:
             raise StaleAction()
-        response = await self._response_of(contact, round_id)
-        if response is None:
+        row = (
+            await self._session.execute(_RESPONSE_AND_ROUND, {"contact_id": contact.id, "round_id": round_id})
+        ).first()
+        if row is None:
             raise StaleAction()
-        rnd, survey = await self.round_and_survey(round_id)
+        response, rnd, checksum = row
+        survey = await self._store.survey_for(rnd.survey_id, checksum)
         progress = await self._progress(rnd, survey, response)
         if response.status is ResponseStatus.COMPLETED:
             raise AlreadySubmitted()
@@ -246,11 +225,7 @@ class SurveyRunner:
         return progress
 
     async def _progress(self, rnd: Round, survey: Survey, response: Response) -> Progress:
-        rows = await self._session.execute(
-            select(Answer.question_id, Answer.value, Answer.other_text).where(
-                Answer.response_id == response.id
-            )
-        )
+        rows = await self._session.execute(_ANSWERS_OF, {"response_id": response.id})
         answers: dict[str, AnswerValue | None] = {}
         others: dict[str, str] = {}
         for question_id, value, other_text in rows:
@@ -490,29 +465,80 @@ class SurveyRunner:
                 and (question_id not in other_texts)
             ):
                 continue
-            await self._session.execute(
-                upsert(
-                    self._session,
-                    Answer,
-                    {
-                        "response_id": response.id,
-                        "question_id": question_id,
-                        "value": value,
-                        "other_text": others.get(question_id),
-                        "answered_at": now,
-                    },
-                    conflict=["response_id", "question_id"],
-                    update=["value", "other_text", "answered_at"],
-                )
+            await upsert(
+                self._session,
+                Answer,
+                {
+                    "response_id": response.id,
+                    "question_id": question_id,
+                    "value": value,
+                    "other_text": others.get(question_id),
+                    "answered_at": now,
+                },
+                conflict=["response_id", "question_id"],
+                update=["value", "other_text", "answered_at"],
             )
         for question_id in removed:
             others.pop(question_id, None)
         return self._with_step(progress.round, progress.survey, response, answers, others)
 
 
-def _theirs(contact: Contact) -> ColumnElement[bool]:
-    """Responses a person acts on: their own, and the assisted interview they are conducting."""
-    return or_(Respondent.contact_id == contact.id, Response.assisted_by == contact.id)
+# The per-answer reads, built once: a statement object that is reused skips its construction and keeps
+# its SQL cache key (bench/RESULTS.md §1). The share lock and populate_existing: see round_and_survey.
+_ROUND_AND_CHECKSUM = (
+    select(Round, SurveyVersion.checksum)
+    .join(SurveyVersion, Round.survey_id == SurveyVersion.id)
+    .where(Round.id == bindparam("round_id"))
+    .with_for_update(read=True, of=Round)
+    .execution_options(populate_existing=True)
+)
+# The responses a person acts on: their own, and the assisted interview they are conducting.
+_THEIRS = or_(
+    Respondent.contact_id == bindparam("contact_id"), Response.assisted_by == bindparam("contact_id")
+)
+_RESPONSE_OF = (
+    select(Response)
+    .join(Respondent, Response.respondent_id == Respondent.id)
+    .where(
+        _THEIRS,
+        Response.round_id == bindparam("round_id"),
+    )
+    .order_by(Response.assisted_by.is_(None))
+    .limit(1)
+)
+# A button's response with its round, read as round_and_survey reads it, in one statement.
+_RESPONSE_AND_ROUND = (
+    select(Response, Round, SurveyVersion.checksum)
+    .join(Respondent, Response.respondent_id == Respondent.id)
+    .join(Round, Response.round_id == Round.id)
+    .join(SurveyVersion, Round.survey_id == SurveyVersion.id)
+    .where(
+        _THEIRS,
+        Response.round_id == bindparam("round_id"),
+    )
+    .order_by(Response.assisted_by.is_(None))
+    .limit(1)
+    .with_for_update(read=True, of=Round)
+    .execution_options(populate_existing=True)
+)
+# Where typed answers go: the in-progress response touched last, with its round.
+_ACTIVE = (
+    select(Response, Round, SurveyVersion.checksum)
+    .join(Respondent, Response.respondent_id == Respondent.id)
+    .join(Round, Response.round_id == Round.id)
+    .join(SurveyVersion, Round.survey_id == SurveyVersion.id)
+    .where(
+        _THEIRS,
+        Response.status == ResponseStatus.IN_PROGRESS,
+    )
+    .order_by(Response.assisted_by.is_(None), Response.updated_at.desc(), Response.id.desc())
+    .limit(1)
+    .with_for_update(read=True, of=Round)
+    .execution_options(populate_existing=True)
+)
+_ANSWERS_OF = select(Answer.question_id, Answer.value, Answer.other_text).where(
+    Answer.response_id == bindparam("response_id")
+)
 
 
 class StaleButton(StaleAction):

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
 from bot.db.models import Contact
+
+# Read on every update: built once (bench/RESULTS.md §1).
+_BY_TELEGRAM_ID = select(Contact).where(Contact.telegram_id == bindparam("telegram_id"))
 
 
 class ContactService:
@@ -15,7 +18,7 @@ class ContactService:
         self._clock = clock
 
     async def find(self, telegram_id: int) -> Contact | None:
-        result = await self._session.execute(select(Contact).where(Contact.telegram_id == telegram_id))
+        result = await self._session.execute(_BY_TELEGRAM_ID, {"telegram_id": telegram_id})
         return result.scalar_one_or_none()
 
     async def ensure(self, telegram_id: int, chat_id: int, language: str) -> Contact:

@@ -90,13 +90,11 @@ class NotificationService:
     async def want_results(self, contact: Contact, round_id: int, language: str) -> None:
         """The resident, at the end of a round, asked to hear what comes of it."""
         await self.set(contact, ConsentKind.NOTIFY_RESULTS, True, language)
-        await self._session.execute(
-            insert_ignore(
-                self._session,
-                ResultsLink,
-                {"contact_id": contact.id, "round_id": round_id, "created_at": self._clock.now()},
-                ["contact_id", "round_id"],
-            )
+        await insert_ignore(
+            self._session,
+            ResultsLink,
+            {"contact_id": contact.id, "round_id": round_id, "created_at": self._clock.now()},
+            ["contact_id", "round_id"],
         )
 
     async def results_links(self, round_id: int) -> int:

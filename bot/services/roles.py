@@ -59,18 +59,16 @@ class RoleService:
 
     async def contact(self, telegram_id: int, chat_id: int | None = None) -> Contact:
         """The person's contact, created without a language (their Telegram language applies)."""
-        await self._session.execute(
-            insert_ignore(
-                self._session,
-                Contact,
-                {
-                    "telegram_id": telegram_id,
-                    "chat_id": chat_id or telegram_id,
-                    "language": None,
-                    "created_at": self._clock.now(),
-                },
-                conflict=["telegram_id"],
-            )
+        await insert_ignore(
+            self._session,
+            Contact,
+            {
+                "telegram_id": telegram_id,
+                "chat_id": chat_id or telegram_id,
+                "language": None,
+                "created_at": self._clock.now(),
+            },
+            conflict=["telegram_id"],
         )
         found = await self._session.scalar(select(Contact).where(Contact.telegram_id == telegram_id))
         assert found is not None
@@ -78,13 +76,11 @@ class RoleService:
 
     async def actor_for(self, contact: Contact) -> str:
         """The person's random actor id for the audit log, created on first need."""
-        await self._session.execute(
-            insert_ignore(
-                self._session,
-                Actor,
-                {"id": secrets.token_hex(6), "contact_id": contact.id, "created_at": self._clock.now()},
-                conflict=["contact_id"],
-            )
+        await insert_ignore(
+            self._session,
+            Actor,
+            {"id": secrets.token_hex(6), "contact_id": contact.id, "created_at": self._clock.now()},
+            conflict=["contact_id"],
         )
         actor = await self._session.scalar(select(Actor.id).where(Actor.contact_id == contact.id))
         assert actor is not None

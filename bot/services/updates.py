@@ -25,13 +25,12 @@ class ProcessedUpdates:
 
     async def first_delivery(self, update_id: int) -> bool:
         """Record the update as processed (in the current transaction); False when it already was."""
-        statement = insert_ignore(
+        return await insert_ignore(
             self._session,
             ProcessedUpdate,
             {"update_id": update_id, "processed_at": self._clock.now()},
             ["update_id"],
-        ).returning(ProcessedUpdate.update_id)
-        return (await self._session.execute(statement)).first() is not None
+        )
 
     async def purge(self, before: datetime) -> int:
         """Forget updates processed before `before` (Telegram redelivers for far less than a day)."""
