@@ -6,11 +6,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import event, text
 from sqlalchemy.exc import IntegrityError
 
 from bot.db.engine import READ_ONLY, create_engine
-from bot.db.sqlite_onehop import DRIVER
+from bot.db.sqlite_onehop import DRIVER, in_transaction
 
 
 async def test_statements_rows_counts_and_errors(tmp_path: Path) -> None:
@@ -83,3 +83,62 @@ async def test_a_read_only_transaction_blocks_no_writer(tmp_path: Path) -> None:
     finally:
         await exporter.dispose()
         await bot.dispose()
+
+
+def _count_hops(engine: Any) -> list[str]:
+    """The calls into aiosqlite's thread, by name, of every connection the engine opens from now on."""
+    hops: list[str] = []
+
+    def wrap(dbapi_connection: Any, _record: Any) -> None:
+        raw = dbapi_connection.driver_connection
+        original = raw._execute
+
+        async def counted(fn: Any, *args: Any, **kwargs: Any) -> Any:
+            hops.append(getattr(fn, "__name__", repr(fn)))
+            return await original(fn, *args, **kwargs)
+
+        raw._execute = counted
+
+    event.listen(engine.sync_engine, "connect", wrap)
+    return hops
+
+
+async def test_a_committed_connection_goes_back_to_the_pool_without_a_rollback(tmp_path: Path) -> None:
+    engine = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'one.db'}")
+    hops = _count_hops(engine)
+    try:
+        async with engine.begin() as conn:
+            await conn.execute(text("CREATE TABLE t (id INTEGER PRIMARY KEY)"))
+        hops.clear()
+        async with engine.begin() as conn:
+            await conn.execute(text("INSERT INTO t DEFAULT VALUES"))
+        # BEGIN IMMEDIATE, the INSERT, COMMIT: the pool's usual rollback on return would be a fourth
+        assert hops == ["_run", "_run", "commit"]
+    finally:
+        await engine.dispose()
+
+
+async def test_a_connection_returned_mid_transaction_is_rolled_back(tmp_path: Path) -> None:
+    """What the pool's reset is for: a transaction SQLAlchemy did not close (begun by hand on the raw
+    connection here) is undone before anyone else gets the connection, and its lock is released."""
+    engine = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'one.db'}")
+    try:
+        async with engine.begin() as conn:
+            await conn.execute(text("CREATE TABLE t (id INTEGER PRIMARY KEY)"))
+        async with engine.connect() as conn:
+            raw: Any = await conn.get_raw_connection()
+            await conn.run_sync(lambda _sync: _begin_and_insert(raw))
+            assert in_transaction(raw)
+        async with engine.connect() as conn:
+            raw = await conn.get_raw_connection()
+            assert not in_transaction(raw)
+            assert (await conn.execute(text("SELECT count(*) FROM t"))).scalar() == 0
+    finally:
+        await engine.dispose()
+
+
+def _begin_and_insert(raw: Any) -> None:
+    cursor = raw.cursor()
+    cursor.execute("BEGIN IMMEDIATE")
+    cursor.execute("INSERT INTO t DEFAULT VALUES")
+    cursor.close()

@@ -8,8 +8,9 @@ from sqlalchemy import event
 from sqlalchemy.dialects import registry
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.pool import PoolResetState
 
-from bot.db.sqlite_onehop import DRIVER
+from bot.db.sqlite_onehop import DRIVER, in_transaction
 
 registry.register(f"sqlite.{DRIVER}", "bot.db.sqlite_onehop", "OneHopDialect")
 
@@ -29,8 +30,13 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
         kwargs.setdefault("pool_timeout", SQLITE_POOL_TIMEOUT_S)
         if make_url(url).drivername == "sqlite+aiosqlite":
             url = make_url(url).set(drivername=f"sqlite+{DRIVER}").render_as_string(hide_password=False)
+        ours = make_url(url).drivername == f"sqlite+{DRIVER}"
+        if ours:
+            kwargs.setdefault("pool_reset_on_return", None)  # _sqlite_reset does it
         engine = create_async_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}, **kwargs)
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+        if ours:
+            event.listen(engine.sync_engine, "reset", _sqlite_reset)
         event.listen(engine.sync_engine, "begin", _sqlite_begin_immediate)
         return engine
     return create_async_engine(url, pool_pre_ping=True, **kwargs)
@@ -45,6 +51,17 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
+
+
+def _sqlite_reset(dbapi_connection: Any, _record: Any, state: PoolResetState) -> None:
+    """The pool's reset of a connection it gets back, without a trip to SQLite's thread when there is
+    nothing to undo. The pool rolls back every returned connection, even one whose transaction was just
+    committed, and on SQLite each call is a hop to the connection's thread: one in eleven per answer
+    (bench/RESULTS.md §1). SQLite knows whether a transaction is open."""
+    if state.terminate_only or not state.asyncio_safe:
+        return  # the connection is being discarded, or we are outside the event loop: nothing to reuse
+    if in_transaction(dbapi_connection):
+        dbapi_connection.rollback()
 
 
 #: An execution option for a transaction that only reads (`session.connection(execution_options=READ_ONLY)`):

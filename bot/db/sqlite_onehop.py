@@ -44,6 +44,12 @@ def _run(connection: sqlite3.Connection, operation: str, parameters: Any, many: 
         cursor.close()
 
 
+def in_transaction(adapted: Any) -> bool:
+    """Whether SQLite has a transaction open on this (SQLAlchemy-adapted aiosqlite) connection: a flag of
+    the connection, read without a trip to its thread."""
+    return bool(adapted._connection._conn.in_transaction)
+
+
 class OneHopCursor(AsyncAdapt_aiosqlite_cursor):
     __slots__ = ("_description", "_lastrowid", "_rowcount")
 
