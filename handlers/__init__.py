@@ -6,12 +6,13 @@ from aiogram import Router
 
 from bot.config import Settings
 from handlers import errors, fallback, groups, staff, worker
+from handlers.buttons import narrow_buttons
 from handlers.resident import common, membership, mydata, notifications, survey
 
 
 def build_routers(settings: Settings) -> list[Router]:
     """Every router, in the order updates should meet them; the fallback comes last."""
-    return [
+    routers = [
         errors.build_router(),
         groups.build_router(),
         *staff.build_routers(),
@@ -23,3 +24,6 @@ def build_routers(settings: Settings) -> list[Router]:
         survey.build_router(),
         fallback.build_router(),
     ]
+    for router in routers:
+        narrow_buttons(router)
+    return routers
