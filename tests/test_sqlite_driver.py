@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
 from typing import Any
 
@@ -78,8 +79,16 @@ async def test_a_read_only_transaction_blocks_no_writer(tmp_path: Path) -> None:
                 async with bot.begin() as writing:  # "database is locked" if the reader held the lock
                     await writing.execute(text("INSERT INTO t (name) VALUES ('during')"))
                 assert (await reading.execute(text("SELECT count(*) FROM t"))).scalar() == 1  # its snapshot
+        async with exporter.connect() as streaming:
+            streaming = await streaming.execution_options(**READ_ONLY)
+            async with streaming.begin():  # an export streams with a server-side cursor: BEGIN comes first
+                rows = await streaming.stream(text("SELECT name FROM t ORDER BY id"))
+                assert [row.name async for row in rows] == ["before", "during"]
+                async with bot.begin() as writing:
+                    await writing.execute(text("INSERT INTO t (name) VALUES ('while streaming')"))
+                assert (await streaming.execute(text("SELECT count(*) FROM t"))).scalar() == 2
         async with exporter.connect() as after:
-            assert (await after.execute(text("SELECT count(*) FROM t"))).scalar() == 2
+            assert (await after.execute(text("SELECT count(*) FROM t"))).scalar() == 3
     finally:
         await exporter.dispose()
         await bot.dispose()
@@ -103,17 +112,32 @@ def _count_hops(engine: Any) -> list[str]:
     return hops
 
 
-async def test_a_committed_connection_goes_back_to_the_pool_without_a_rollback(tmp_path: Path) -> None:
-    engine = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'one.db'}")
+async def test_a_transaction_costs_its_statements_and_its_commit_and_nothing_more(tmp_path: Path) -> None:
+    """BEGIN IMMEDIATE rides along with the first statement, and the pool does not roll back a connection
+    whose transaction was committed: each would otherwise be one more trip to SQLite's thread."""
+    path = tmp_path / "one.db"
+    engine = create_engine(f"sqlite+aiosqlite:///{path}")
     hops = _count_hops(engine)
     try:
         async with engine.begin() as conn:
             await conn.execute(text("CREATE TABLE t (id INTEGER PRIMARY KEY)"))
         hops.clear()
         async with engine.begin() as conn:
+            await conn.execute(text("SELECT count(*) FROM t"))
+            raw: Any = await conn.get_raw_connection()
+            assert raw.driver_connection._conn.in_transaction
+            other = sqlite3.connect(path, timeout=0)
+            with pytest.raises(sqlite3.OperationalError, match="locked"):
+                other.execute("BEGIN IMMEDIATE")  # the first statement took the write lock
+            other.close()
             await conn.execute(text("INSERT INTO t DEFAULT VALUES"))
-        # BEGIN IMMEDIATE, the INSERT, COMMIT: the pool's usual rollback on return would be a fourth
         assert hops == ["_run", "_run", "commit"]
+        hops.clear()
+        async with engine.begin():
+            pass
+        assert hops == []  # nothing executed, nothing to begin or commit
+        async with engine.connect() as conn:
+            assert (await conn.execute(text("SELECT count(*) FROM t"))).scalar() == 1
     finally:
         await engine.dispose()
 

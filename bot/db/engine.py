@@ -10,7 +10,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.pool import PoolResetState
 
-from bot.db.sqlite_onehop import DRIVER, in_transaction
+from bot.db.sqlite_onehop import DRIVER, OneHopConnection, in_transaction
 
 registry.register(f"sqlite.{DRIVER}", "bot.db.sqlite_onehop", "OneHopDialect")
 
@@ -56,7 +56,7 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 def _sqlite_reset(dbapi_connection: Any, _record: Any, state: PoolResetState) -> None:
     """The pool's reset of a connection it gets back, without a trip to SQLite's thread when there is
     nothing to undo. The pool rolls back every returned connection, even one whose transaction was just
-    committed, and on SQLite each call is a hop to the connection's thread: one in eleven per answer
+    committed, and on SQLite each call is a hop to the connection's thread, one more per transaction
     (bench/RESULTS.md §1). SQLite knows whether a transaction is open."""
     if state.terminate_only or not state.asyncio_safe:
         return  # the connection is being discarded, or we are outside the event loop: nothing to reuse
@@ -73,10 +73,12 @@ def _sqlite_begin_immediate(connection: Any) -> None:
     """Take SQLite's write lock at BEGIN: a read-then-write transaction can't then fail to upgrade
     its lock half-way (SQLITE_BUSY without waiting), which is what concurrent updates would hit.
     A transaction marked READ_ONLY begins deferred: with WAL it reads a snapshot and blocks no writer."""
-    if connection.get_execution_options().get("consultbot_read_only"):
-        connection.exec_driver_sql("BEGIN")
+    begin = "BEGIN" if connection.get_execution_options().get("consultbot_read_only") else "BEGIN IMMEDIATE"
+    dbapi_connection = connection.connection.dbapi_connection
+    if isinstance(dbapi_connection, OneHopConnection):
+        dbapi_connection.begin_later(begin)
     else:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        connection.exec_driver_sql(begin)
 
 
 def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

@@ -3,7 +3,8 @@
 aiosqlite runs each SQLite call in its connection's own thread. SQLAlchemy's adapter makes four such calls
 per statement (open a cursor, execute, fetch the rows, close the cursor), and each hop costs a queue
 hand-off, a wake-up of the thread and of the event loop, and GIL switches: under load that was about a
-third of the bot's CPU (bench/RESULTS.md). This cursor does all four in one call in the thread.
+third of the bot's CPU (bench/RESULTS.md). This cursor does all four in one call in the thread, and the
+transaction's BEGIN goes in the same call as its first statement.
 
 It uses `aiosqlite.Connection._execute` and `_conn`, which are not public: the aiosqlite version is pinned
 in pyproject.toml, and every test on SQLite goes through this cursor. Server-side cursors (exports that
@@ -22,16 +23,20 @@ from sqlalchemy.dialects.sqlite.aiosqlite import (
     AsyncAdapt_aiosqlite_dbapi,
     SQLiteDialect_aiosqlite,
 )
-from sqlalchemy.util import EMPTY_DICT
+from sqlalchemy.util import EMPTY_DICT, await_
 
 DRIVER = "consultbot_aiosqlite"
 
 _Outcome = tuple[Any, list[Any], int, int | None]
 
 
-def _run(connection: sqlite3.Connection, operation: str, parameters: Any, many: bool) -> _Outcome:
+def _run(
+    connection: sqlite3.Connection, begin: str | None, operation: str, parameters: Any, many: bool
+) -> _Outcome:
     cursor = connection.cursor()
     try:
+        if begin is not None:
+            cursor.execute(begin)
         if many:
             cursor.executemany(operation, parameters)
         elif parameters is None:
@@ -42,12 +47,6 @@ def _run(connection: sqlite3.Connection, operation: str, parameters: Any, many: 
         return cursor.description, rows, cursor.rowcount, cursor.lastrowid
     finally:
         cursor.close()
-
-
-def in_transaction(adapted: Any) -> bool:
-    """Whether SQLite has a transaction open on this (SQLAlchemy-adapted aiosqlite) connection: a flag of
-    the connection, read without a trip to its thread."""
-    return bool(adapted._connection._conn.in_transaction)
 
 
 class OneHopCursor(AsyncAdapt_aiosqlite_cursor):
@@ -81,6 +80,7 @@ class OneHopCursor(AsyncAdapt_aiosqlite_cursor):
             outcome: _Outcome = await self._connection._execute(
                 _run,
                 self._connection._conn,
+                self._adapt_connection.take_deferred_begin(),  # type: ignore[attr-defined]
                 operation,
                 parameters,
                 many,
@@ -102,8 +102,43 @@ class OneHopCursor(AsyncAdapt_aiosqlite_cursor):
 
 
 class OneHopConnection(AsyncAdapt_aiosqlite_connection):
-    __slots__ = ()
+    """Also defers BEGIN to the transaction's first statement, in the same hop: a transaction costs one
+    trip to SQLite's thread fewer, and one in which nothing was executed costs none."""
+
+    __slots__ = ("_deferred_begin",)
     _cursor_cls = OneHopCursor  # type: ignore[assignment]
+
+    def __init__(self, dbapi: Any, connection: Any) -> None:
+        super().__init__(dbapi, connection)
+        self._deferred_begin: str | None = None
+
+    def begin_later(self, statement: str) -> None:
+        """Run `statement` (BEGIN, BEGIN IMMEDIATE) just before the next statement, in its hop."""
+        self._deferred_begin = statement
+
+    def take_deferred_begin(self) -> str | None:
+        begin, self._deferred_begin = self._deferred_begin, None
+        return begin
+
+    def cursor(self, server_side: bool = False) -> Any:
+        if server_side and (begin := self.take_deferred_begin()) is not None:
+            # SQLAlchemy's streaming cursor runs its statement itself: BEGIN goes first, on its own.
+            await_(self._connection._execute(self._connection._conn.execute, begin))
+        return super().cursor(server_side)
+
+    def commit(self) -> None:
+        if self.take_deferred_begin() is None:
+            super().commit()  # else nothing was executed: there is nothing to commit
+
+    def rollback(self) -> None:
+        if self.take_deferred_begin() is None:
+            super().rollback()
+
+
+def in_transaction(adapted: OneHopConnection) -> bool:
+    """Whether a transaction is open on this connection, or about to begin with its next statement: read
+    without a trip to SQLite's thread."""
+    return adapted._deferred_begin is not None or bool(adapted._connection._conn.in_transaction)
 
 
 class OneHopDBAPI(AsyncAdapt_aiosqlite_dbapi):
