@@ -29,24 +29,42 @@ class FloodCounter(Protocol):
 
 
 class MemoryFloodCounter:
-    """A sliding window per person, in this process."""
+    """A sliding window per person, in this process.
+
+    Once per window, everyone whose last update is a window old is forgotten (their count is zero anyway),
+    so memory follows the people who wrote in the last window or two, not everyone who ever wrote (about
+    0.85 KB each, measured with tracemalloc under bench.memory).
+    """
 
     def __init__(self, clock: Clock, window: float) -> None:
         self._clock = clock
         self._window = window
         self._hits: dict[int, deque[float]] = {}
+        self._next_sweep = -math.inf
 
     async def hit(self, user_id: int) -> int:
         now = self._clock.now().timestamp()
-        hits = self._hits.setdefault(user_id, deque())
+        if not self._next_sweep - self._window <= now < self._next_sweep:  # also if the clock went back
+            self._forget_quiet(now)
+        hits = self._hits.get(user_id)
+        if hits is None:
+            hits = self._hits[user_id] = deque()
         while hits and hits[0] <= now - self._window:
             hits.popleft()
         hits.append(now)
-        if len(self._hits) > 10_000:  # forget people who went quiet, so memory stays flat
-            quiet = [uid for uid, h in self._hits.items() if not h or h[-1] <= now - self._window]
-            for uid in quiet:
-                del self._hits[uid]
         return len(hits)
+
+    @property
+    def tracked(self) -> int:
+        """How many people the counter remembers (for tests)."""
+        return len(self._hits)
+
+    def _forget_quiet(self, now: float) -> None:
+        # A new dict, not deletions: a dict never shrinks its table after deleting keys. Hits "from the
+        # future" (the clock was set back) are forgotten too.
+        since = now - self._window
+        self._hits = {uid: h for uid, h in self._hits.items() if h and since < h[-1] <= now}
+        self._next_sweep = now + self._window
 
 
 class RedisFloodCounter:
