@@ -506,35 +506,24 @@ _RESPONSE_OF = (
     .order_by(Response.assisted_by.is_(None))
     .limit(1)
 )
-# A button's response with its round, read as round_and_survey reads it, in one statement.
-_RESPONSE_AND_ROUND = (
+# A person's response with its round (read as round_and_survey reads it) and survey checksum.
+_THEIRS_WITH_ROUND = (
     select(Response, Round, SurveyVersion.checksum)
     .join(Respondent, Response.respondent_id == Respondent.id)
     .join(Round, Response.round_id == Round.id)
     .join(SurveyVersion, Round.survey_id == SurveyVersion.id)
-    .where(
-        _THEIRS,
-        Response.round_id == bindparam("round_id"),
-    )
-    .order_by(Response.assisted_by.is_(None))
+    .where(_THEIRS)
     .limit(1)
     .with_for_update(read=True, of=Round)
     .execution_options(populate_existing=True)
 )
-# Where typed answers go: the in-progress response touched last, with its round.
-_ACTIVE = (
-    select(Response, Round, SurveyVersion.checksum)
-    .join(Respondent, Response.respondent_id == Respondent.id)
-    .join(Round, Response.round_id == Round.id)
-    .join(SurveyVersion, Round.survey_id == SurveyVersion.id)
-    .where(
-        _THEIRS,
-        Response.status == ResponseStatus.IN_PROGRESS,
-    )
-    .order_by(Response.assisted_by.is_(None), Response.updated_at.desc(), Response.id.desc())
-    .limit(1)
-    .with_for_update(read=True, of=Round)
-    .execution_options(populate_existing=True)
+# The response a button of this round refers to.
+_RESPONSE_AND_ROUND = _THEIRS_WITH_ROUND.where(Response.round_id == bindparam("round_id")).order_by(
+    Response.assisted_by.is_(None)
+)
+# Where typed answers go: the in-progress response touched last.
+_ACTIVE = _THEIRS_WITH_ROUND.where(Response.status == ResponseStatus.IN_PROGRESS).order_by(
+    Response.assisted_by.is_(None), Response.updated_at.desc(), Response.id.desc()
 )
 _ANSWERS_OF = select(Answer.question_id, Answer.value, Answer.other_text).where(
     Answer.response_id == bindparam("response_id")
