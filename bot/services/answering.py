@@ -13,7 +13,7 @@ import secrets
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import bindparam, delete, or_, select
+from sqlalchemy import ColumnElement, and_, bindparam, delete, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
@@ -492,37 +492,39 @@ _ROUND_AND_CHECKSUM = (
     .with_for_update(read=True, of=Round)
     .execution_options(populate_existing=True)
 )
-# The responses a person acts on: their own, and the assisted interview they are conducting.
-_THEIRS = or_(
-    Respondent.contact_id == bindparam("contact_id"), Response.assisted_by == bindparam("contact_id")
-)
+
+
+def _theirs(*, in_round: bool) -> ColumnElement[bool]:
+    """The responses a person acts on: their own, and the assisted interview they are conducting.
+
+    Two lookups on `responses` that the database ORs together, each by an index (its respondent, its
+    assisting worker). The same condition written across a join with `respondents` made SQLite read every
+    response of the round, or of all rounds, on each button: a cost that grew with every resident
+    (bench/RESULTS.md §3). tests/test_query_plans.py keeps these reads indexed."""
+    own = select(Respondent.id).where(Respondent.contact_id == bindparam("contact_id"))
+    conducting = Response.assisted_by == bindparam("contact_id")
+    if in_round:
+        own = own.where(Respondent.round_id == bindparam("round_id"))
+        conducting = and_(conducting, Response.round_id == bindparam("round_id"))
+    return or_(Response.respondent_id.in_(own), conducting)
+
+
 _RESPONSE_OF = (
-    select(Response)
-    .join(Respondent, Response.respondent_id == Respondent.id)
-    .where(
-        _THEIRS,
-        Response.round_id == bindparam("round_id"),
-    )
-    .order_by(Response.assisted_by.is_(None))
-    .limit(1)
+    select(Response).where(_theirs(in_round=True)).order_by(Response.assisted_by.is_(None)).limit(1)
 )
 # A person's response with its round (read as round_and_survey reads it) and survey checksum.
-_THEIRS_WITH_ROUND = (
+_WITH_ROUND = (
     select(Response, Round, SurveyVersion.checksum)
-    .join(Respondent, Response.respondent_id == Respondent.id)
     .join(Round, Response.round_id == Round.id)
     .join(SurveyVersion, Round.survey_id == SurveyVersion.id)
-    .where(_THEIRS)
     .limit(1)
     .with_for_update(read=True, of=Round)
     .execution_options(populate_existing=True)
 )
 # The response a button of this round refers to.
-_RESPONSE_AND_ROUND = _THEIRS_WITH_ROUND.where(Response.round_id == bindparam("round_id")).order_by(
-    Response.assisted_by.is_(None)
-)
+_RESPONSE_AND_ROUND = _WITH_ROUND.where(_theirs(in_round=True)).order_by(Response.assisted_by.is_(None))
 # Where typed answers go: the in-progress response touched last.
-_ACTIVE = _THEIRS_WITH_ROUND.where(Response.status == ResponseStatus.IN_PROGRESS).order_by(
+_ACTIVE = _WITH_ROUND.where(_theirs(in_round=False), Response.status == ResponseStatus.IN_PROGRESS).order_by(
     Response.assisted_by.is_(None), Response.updated_at.desc(), Response.id.desc()
 )
 _ANSWERS_OF = select(Answer.question_id, Answer.value, Answer.other_text).where(
