@@ -3,9 +3,11 @@
     python -m bench.memory [--residents 100000] [--database-url postgresql+asyncpg://… --redis-url redis://…]
 
 Each resident opens the round by its deep link, agrees, ticks an answer to the first question and
-confirms it (4 updates), then goes away: their state stays in the database (or Redis). The RSS after the
-first hundred is compared with the RSS after all of them (target: within 10%); it is also sampled along
-the way. The PostgreSQL database and the Redis database are emptied first: use scratch ones.
+confirms it (4 updates), then goes away: their state stays in the database (or Redis). With
+``--stop-at first-question`` they go away once the first question is shown (2 updates: half the time).
+The RSS after the first hundred is compared with the RSS after all of them (target: within 10%); it is
+also sampled along the way. The PostgreSQL database and the Redis database are emptied first: use
+scratch ones.
 """
 
 from __future__ import annotations
@@ -28,12 +30,12 @@ from .harness import (
     stored_answers,
     write_result,
 )
-from .residents import run_crowd, stop_mid_survey
+from .residents import run_crowd, stop_at_first_question, stop_mid_survey
 
 NAME = "memory"
 BASELINE_RESIDENTS = 100
 TARGET_GROWTH = 0.10
-UPDATES_PER_RESIDENT = 4
+SCRIPTS = {"first-answer": (stop_mid_survey, 4), "first-question": (stop_at_first_question, 2)}
 SAMPLES = 10
 
 
@@ -60,7 +62,7 @@ async def run(args: argparse.Namespace) -> JsonDict:
             bounds = [baseline, *range(baseline + step, args.residents, step), args.residents]
             for end in sorted(set(bounds)):
                 crowd = await run_crowd(
-                    tg, range(done, end), stop_mid_survey, concurrency=args.concurrency, forget=True
+                    tg, range(done, end), SCRIPTS[args.stop_at][0], concurrency=args.concurrency, forget=True
                 )
                 failed += crowd.failed
                 errors += crowd.errors[: 5 - len(errors)]
@@ -84,7 +86,8 @@ async def run(args: argparse.Namespace) -> JsonDict:
         "parameters": {
             "residents": args.residents,
             "baseline_residents": baseline,
-            "updates_per_resident": UPDATES_PER_RESIDENT,
+            "updates_per_resident": SCRIPTS[args.stop_at][1],
+            "stop_at": args.stop_at,
             "concurrency": args.concurrency,
             "database": "sqlite" if is_sqlite(database_url) else "postgresql",
             "redis": bool(args.redis_url),
@@ -113,6 +116,9 @@ def parse(argv: Sequence[str] | None) -> argparse.Namespace:
         "--baseline", type=int, default=BASELINE_RESIDENTS, help="compare with the RSS after this many"
     )
     parser.add_argument("--concurrency", type=int, default=200, help="residents active at once")
+    parser.add_argument(
+        "--stop-at", choices=sorted(SCRIPTS), default="first-answer", help="where each resident goes away"
+    )
     parser.add_argument("--max-connections", type=int, default=40, help="webhook requests in flight")
     parser.add_argument("--database-url", default=None, help="a scratch PostgreSQL database (emptied)")
     parser.add_argument("--redis-url", default=None, help="a scratch Redis database (flushed)")

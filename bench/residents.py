@@ -35,6 +35,11 @@ async def stop_mid_survey(resident: FakeUser) -> None:
     await resident.press("Done ✅")
 
 
+async def stop_at_first_question(resident: FakeUser) -> None:
+    """Deep link and consent: the response is started and the first question shown; then they go away."""
+    await agree(resident, PAYLOAD)
+
+
 @dataclass
 class Crowd:
     """What a crowd of residents did."""

@@ -83,7 +83,7 @@ def test_memory(tmp_path: Path) -> None:
     output = tmp_path / "memory.json"
     memory.main(["--residents", "30", "--baseline", "10", "--output", str(output)])
     result = _result(output)
-    assert result["updates"] == 30 * memory.UPDATES_PER_RESIDENT
+    assert result["updates"] == 30 * memory.SCRIPTS["first-answer"][1]
     assert result["residents_failed"] == 0, result["errors"]
     assert result["stored"]["responses"] == 30
     assert result["stored"]["completed_responses"] == 0, "they all stopped mid-survey"

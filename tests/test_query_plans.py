@@ -8,13 +8,13 @@ import sqlite3
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Executable
 from sqlalchemy.dialects import sqlite
+from sqlalchemy.sql.expression import ClauseElement
 
 from bot import fsm_storage
 from bot.services import answering, contacts
 
-PER_UPDATE: dict[str, Executable] = {
+PER_UPDATE: dict[str, ClauseElement] = {
     "contact": contacts._BY_TELEGRAM_ID,
     "FSM state": fsm_storage._STATE,
     "FSM data": fsm_storage._DATA,
@@ -27,7 +27,7 @@ PER_UPDATE: dict[str, Executable] = {
 PER_PERSON = {"a button's response", "a button's response and round", "where typed answers go"}
 
 
-def plan(path: Path, statement: Executable) -> list[str]:
+def plan(path: Path, statement: ClauseElement) -> list[str]:
     sql = str(statement.compile(dialect=sqlite.dialect()))
     with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as connection:
         rows = connection.execute(f"EXPLAIN QUERY PLAN {sql}", [1] * sql.count("?")).fetchall()
