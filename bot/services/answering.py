@@ -13,8 +13,9 @@ import secrets
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, bindparam, delete, or_, select
+from sqlalchemy import ColumnElement, bindparam, delete, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from bot.clock import Clock
 from bot.db.models import Answer, Contact, Respondent, Response, ResponseStatus, Round, SurveyVersion
@@ -497,16 +498,21 @@ _ROUND_AND_CHECKSUM = (
 def _theirs(*, in_round: bool) -> ColumnElement[bool]:
     """The responses a person acts on: their own, and the assisted interview they are conducting.
 
-    Two lookups on `responses` that the database ORs together, each by an index (its respondent, its
-    assisting worker). The same condition written across a join with `respondents` made SQLite read every
-    response of the round, or of all rounds, on each button: a cost that grew with every resident
-    (bench/RESULTS.md §3). tests/test_query_plans.py keeps these reads indexed."""
-    own = select(Respondent.id).where(Respondent.contact_id == bindparam("contact_id"))
-    conducting = Response.assisted_by == bindparam("contact_id")
+    Found by two indexed lookups (through their respondents; by assisting worker) whose ids the outer
+    read takes by primary key. The same condition written as an OR across the join with `respondents` made
+    the database read every response of the round, or of all rounds, on each button: a cost that grew with
+    every resident (bench/RESULTS.md §3). tests/test_query_plans.py keeps these reads indexed."""
+    mine, conducted = aliased(Response), aliased(Response)
+    own = (
+        select(mine.id)
+        .join(Respondent, mine.respondent_id == Respondent.id)
+        .where(Respondent.contact_id == bindparam("contact_id"))
+    )
+    assisting = select(conducted.id).where(conducted.assisted_by == bindparam("contact_id"))
     if in_round:
         own = own.where(Respondent.round_id == bindparam("round_id"))
-        conducting = and_(conducting, Response.round_id == bindparam("round_id"))
-    return or_(Response.respondent_id.in_(own), conducting)
+        assisting = assisting.where(conducted.round_id == bindparam("round_id"))
+    return Response.id.in_(union_all(own, assisting))
 
 
 _RESPONSE_OF = (
