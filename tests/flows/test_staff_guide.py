@@ -30,7 +30,7 @@ BLOCK = re.compile(
     r"(<!-- transcript: (?P<name>[a-z-]+) -->\n```text\n)(?P<body>.*?)(```\n<!-- /transcript -->)", re.S
 )
 MASKS = [
-    (re.compile(r"\bi-[A-Za-z0-9_-]{16}\b"), "i-XXXXXXXXXXXXXXXX"),
+    (re.compile(r"\bi-[A-Za-z0-9_-]{16}(?![A-Za-z0-9_-])"), "i-XXXXXXXXXXXXXXXX"),  # may end in "-"
     (re.compile(r"\b[0-9a-f]{12}\b"), "a1b2c3d4e5f6"),
 ]
 LIBRARY = (DOCS / "examples" / "library-hours.yaml").read_text(encoding="utf-8")
