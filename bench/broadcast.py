@@ -41,6 +41,7 @@ from .harness import (
     fresh_workdir,
     is_sqlite,
     reset_database,
+    scratch_postgres,
 )
 from .startup import consultbot_command
 
@@ -517,7 +518,9 @@ def parse(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--senders", type=int, default=1, help="`consultbot sender` processes (PostgreSQL+Redis)"
     )
-    parser.add_argument("--database-url", default=None, help="a scratch PostgreSQL database (emptied)")
+    parser.add_argument(
+        "--database-url", type=scratch_postgres, default=None, help="a scratch PostgreSQL database (emptied)"
+    )
     parser.add_argument("--redis-url", default=None, help="a scratch Redis database (flushed)")
     parser.add_argument(
         "--timeout", type=float, default=None, help="seconds to wait for the job (default: 4x)"
@@ -535,8 +538,6 @@ def parse(argv: Sequence[str] | None) -> argparse.Namespace:
         parser.error("--messages must be at least 1")
     if args.senders > 1 and (args.database_url is None or args.redis_url is None):
         parser.error("--senders > 1 needs --database-url (PostgreSQL) and --redis-url (to share the rate)")
-    if args.database_url is not None and is_sqlite(args.database_url):
-        parser.error("--database-url is for PostgreSQL; SQLite is the default (a fresh file)")
     return args
 
 

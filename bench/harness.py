@@ -7,6 +7,7 @@ own; the fake Bot API and the simulated residents share the driver's process.
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import contextlib
 import itertools
@@ -325,6 +326,14 @@ def spawn_bot(
 # -------------------------------------------------------------------- databases
 def is_sqlite(url: str) -> bool:
     return url.startswith("sqlite")
+
+
+def scratch_postgres(url: str) -> str:
+    """The type of a benchmark's ``--database-url``: PostgreSQL only, as SQLite is the default (a fresh
+    file in the benchmark's work directory)."""
+    if is_sqlite(url):
+        raise argparse.ArgumentTypeError("is for PostgreSQL; SQLite is the default (a fresh file)")
+    return url
 
 
 async def reset_database(database_url: str, redis_url: str | None) -> None:

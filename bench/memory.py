@@ -26,6 +26,7 @@ from .harness import (
     fresh_workdir,
     is_sqlite,
     reset_database,
+    scratch_postgres,
     spawn_bot,
     stored_answers,
     write_result,
@@ -120,13 +121,12 @@ def parse(argv: Sequence[str] | None) -> argparse.Namespace:
         "--stop-at", choices=sorted(SCRIPTS), default="first-answer", help="where each resident goes away"
     )
     parser.add_argument("--max-connections", type=int, default=40, help="webhook requests in flight")
-    parser.add_argument("--database-url", default=None, help="a scratch PostgreSQL database (emptied)")
+    parser.add_argument(
+        "--database-url", type=scratch_postgres, default=None, help="a scratch PostgreSQL database (emptied)"
+    )
     parser.add_argument("--redis-url", default=None, help="a scratch Redis database (flushed)")
     parser.add_argument("--output", type=Path, default=None, help="JSON result (bench/results/memory.json)")
-    args = parser.parse_args(argv)
-    if args.database_url is not None and is_sqlite(args.database_url):
-        parser.error("--database-url is for PostgreSQL; SQLite is the default (a fresh file)")
-    return args
+    return parser.parse_args(argv)
 
 
 def main(argv: Sequence[str] | None = None) -> JsonDict:

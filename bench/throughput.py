@@ -34,6 +34,7 @@ from .harness import (
     is_sqlite,
     latency_ms,
     reset_database,
+    scratch_postgres,
     spawn_bot,
     stored_answers,
 )
@@ -258,7 +259,9 @@ def parse(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--processes", type=int, default=1, help="also run N bot processes (PostgreSQL+Redis)"
     )
-    parser.add_argument("--database-url", default=None, help="a scratch PostgreSQL database (emptied)")
+    parser.add_argument(
+        "--database-url", type=scratch_postgres, default=None, help="a scratch PostgreSQL database (emptied)"
+    )
     parser.add_argument("--redis-url", default=None, help="a scratch Redis database (flushed)")
     parser.add_argument(
         "--max-connections",
@@ -287,8 +290,6 @@ def parse(argv: Sequence[str] | None) -> argparse.Namespace:
     args = parser.parse_args(argv)
     if args.processes > 1 and (args.database_url is None or args.redis_url is None):
         parser.error("--processes > 1 needs --database-url (PostgreSQL) and --redis-url")
-    if args.database_url is not None and is_sqlite(args.database_url):
-        parser.error("--database-url is for PostgreSQL; SQLite is the default (a fresh file)")
     return args
 
 
