@@ -5,10 +5,11 @@
     python -m bench.botproc echo --api-url URL --port P
 
 ``consultbot`` is the real application, started as ``consultbot webhook`` starts it
-(``Application.create`` then ``run_webhook``: migrations, shipped surveys, command menus, webhook
-registered). ``echo`` is the framework floor: a bare aiogram Dispatcher whose one handler per update
-type replies, behind aiogram's own webhook handler. Either is ready once it has called setWebhook, and
-stops on SIGTERM.
+(``Application.create``, the start-up heap settled, then ``run_webhook``: migrations, shipped surveys,
+command menus, webhook registered). ``echo`` is the framework floor: a bare aiogram Dispatcher whose one
+handler per update type replies, behind aiogram's own webhook handler. Both run on the same event loop
+(``--event-loop``, as EVENT_LOOP) with their start-up heap settled (bot/heap.py), so the floor has every
+advantage consultbot has. Either is ready once it has called setWebhook, and stops on SIGTERM.
 """
 
 from __future__ import annotations
@@ -21,6 +22,9 @@ import logging
 import os
 import signal
 from collections.abc import Iterator, Sequence
+
+from bot import loop
+from bot.loop import EVENT_LOOPS
 
 # = bench.harness's (not imported: the bot process needs no psutil)
 WEBHOOK_SECRET = "bench-webhook-secret"  # noqa: S105 - a loopback benchmark's secret
@@ -72,7 +76,7 @@ def apply_experiments(names: Sequence[str]) -> None:
 
 
 async def run_consultbot(args: argparse.Namespace) -> None:
-    from bot import logs
+    from bot import heap, logs
     from bot.app import Application
     from bot.config import SHIPPED_SURVEYS_DIR, Settings
     from bot.services.container import Services
@@ -91,10 +95,12 @@ async def run_consultbot(args: argparse.Namespace) -> None:
         pseudonym_key=PSEUDONYM_KEY,
         surveys_dir=SHIPPED_SURVEYS_DIR,
         log_level=args.log_level,
+        event_loop=args.event_loop,
     )
     logs.configure(settings.log_level, settings.log_format)
     apply_experiments(args.experiment)
     app = await Application.create(settings)
+    heap.settle()
     try:
         if args.open_round:
             async with app.ctx.sessions.begin() as session:
@@ -116,6 +122,8 @@ async def run_echo(args: argparse.Namespace) -> None:
     from aiogram.types import CallbackQuery, Message
     from aiogram.webhook.aiohttp_server import SimpleRequestHandler
     from aiohttp import web
+
+    from bot import heap
 
     logging.basicConfig(level=args.log_level)
     apply_experiments(args.experiment)
@@ -139,6 +147,7 @@ async def run_echo(args: argparse.Namespace) -> None:
     await runner.setup()
     await web.TCPSite(runner, "127.0.0.1", args.port).start()
     await bot.set_webhook(f"http://127.0.0.1:{args.port}/telegram", secret_token=WEBHOOK_SECRET)
+    heap.settle()
     stopping = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -163,9 +172,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--open-round", default=None, metavar="PAYLOAD")
     parser.add_argument("--log-level", default="INFO")
     parser.add_argument("--experiment", action="append", default=[], choices=EXPERIMENTS)
+    parser.add_argument("--event-loop", default="auto", choices=EVENT_LOOPS)
     args = parser.parse_args(argv)
     with diagnostics(args.kind):
-        asyncio.run(run_consultbot(args) if args.kind == "consultbot" else run_echo(args))
+        loop.run(
+            lambda: run_consultbot(args) if args.kind == "consultbot" else run_echo(args), args.event_loop
+        )
     return 0
 
 

@@ -287,6 +287,7 @@ def spawn_bot(
     open_round: str | None = None,
     log_level: str = "INFO",
     experiments: Sequence[str] = (),
+    event_loop: str = "auto",
 ) -> BotProcess:
     """Start ``kind`` ("consultbot" or "echo") against the fake ``tg`` on a free loopback port."""
     port = free_port()
@@ -304,6 +305,8 @@ def spawn_bot(
         str(port),
         "--log-level",
         log_level,
+        "--event-loop",
+        event_loop,
     ]
     if database_url:
         command += ["--database-url", database_url]

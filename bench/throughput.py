@@ -21,6 +21,7 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
+from bot.loop import EVENT_LOOPS, loop_factory
 from tests.flows.journey import PAYLOAD
 
 from .botproc import EXPERIMENTS
@@ -74,6 +75,7 @@ async def measure_consultbot(
     max_connections: int,
     profile: bool = False,
     experiments: Sequence[str] = (),
+    event_loop: str = "auto",
 ) -> tuple[JsonDict, BenchTelegram]:
     """Start the bot process(es), let the residents answer, count what the database holds."""
     if not is_sqlite(database_url):
@@ -88,6 +90,7 @@ async def measure_consultbot(
                 redis_url=redis_url,
                 open_round=PAYLOAD if i == 0 else None,
                 experiments=experiments,
+                event_loop=event_loop,
             )
             for i in range(processes)
         ]
@@ -168,12 +171,15 @@ async def run(args: argparse.Namespace) -> JsonDict:
             "max_connections": args.max_connections,
             "experiments": args.experiment,
             "floor_experiments": args.floor_experiment,
+            "event_loop": "uvloop" if loop_factory(args.event_loop) is not None else "asyncio",
             "answers_per_resident": ANSWERS_PER_JOURNEY,
         }
     }
     # The floor's process starts while the bot's does (start-up is slow: see bench/startup.py).
     async with BenchTelegram(max_connections=args.max_connections) as floor_tg:
-        echo = spawn_bot("echo", floor_tg, workdir, experiments=args.floor_experiment)
+        echo = spawn_bot(
+            "echo", floor_tg, workdir, experiments=args.floor_experiment, event_loop=args.event_loop
+        )
         try:
             one, tg = await measure_consultbot(
                 args.residents,
@@ -184,6 +190,7 @@ async def run(args: argparse.Namespace) -> JsonDict:
                 args.max_connections,
                 args.profile,
                 args.experiment,
+                args.event_loop,
             )
             assert tg.recorded is not None
             await echo.wait_ready(floor_tg)
@@ -205,6 +212,7 @@ async def run(args: argparse.Namespace) -> JsonDict:
             workdir,
             args.max_connections,
             experiments=args.experiment,
+            event_loop=args.event_loop,
         )
         result["scale_out"] = many
         cpu_ratio = many["bot_cpu_ms_per_update"] / one["bot_cpu_ms_per_update"]
@@ -283,6 +291,12 @@ def parse(argv: Sequence[str] | None) -> argparse.Namespace:
         default=[],
         choices=EXPERIMENTS,
         help="the same, in the floor's",
+    )
+    parser.add_argument(
+        "--event-loop",
+        default="auto",
+        choices=EVENT_LOOPS,
+        help="the event loop of consultbot's processes and the floor's, as EVENT_LOOP (default: auto)",
     )
     parser.add_argument(
         "--output", type=Path, default=None, help="JSON result (bench/results/throughput.json)"

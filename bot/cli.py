@@ -12,7 +12,7 @@ from collections.abc import Sequence
 
 from pydantic import ValidationError
 
-from bot import __version__
+from bot import __version__, heap, loop
 from bot.config import Settings
 from bot.errors import ConfigError
 
@@ -41,6 +41,7 @@ def _run(args: argparse.Namespace) -> int:
 
     async def main() -> None:
         app = await Application.create(settings)
+        heap.settle()
         try:
             if args.command == "webhook":
                 await app.run_webhook()
@@ -49,7 +50,7 @@ def _run(args: argparse.Namespace) -> int:
         finally:
             await app.close()
 
-    asyncio.run(main())
+    loop.run(main, settings.event_loop)
     return 0
 
 
@@ -59,7 +60,7 @@ def _sender(_args: argparse.Namespace) -> int:
 
     settings = _settings()
     logs.configure(settings.log_level, settings.log_format)
-    asyncio.run(run_sender(settings))
+    loop.run(lambda: run_sender(settings), settings.event_loop)
     return 0
 
 

@@ -13,6 +13,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from bot.loop import EventLoopChoice
+
 SHIPPED_SURVEYS_DIR = Path(__file__).resolve().parent.parent / "surveys"
 TELEGRAM_API_DEFAULT = "https://api.telegram.org"
 TOKEN_PATTERN = re.compile(r"^\d{5,20}:[A-Za-z0-9_-]{30,60}$")
@@ -51,6 +53,7 @@ class Settings(BaseSettings):
     retention_days: int = Field(default=365, ge=1)
     send_rate: float = Field(default=30.0, gt=0)
     sender_poll_seconds: float = Field(default=2.0, gt=0)
+    event_loop: EventLoopChoice = "auto"
 
     @field_validator("admin_ids", mode="before")
     @classmethod
