@@ -180,6 +180,10 @@ class Response(Base):
     assisted_consent_version: Mapped[int | None] = mapped_column(Integer)
     # A keyed hash (HMAC with PSEUDONYM_KEY) of the receipt code the resident was given: never the code.
     receipt_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    # The chat's message id of the last typed (or voice) answer stored. Message ids of a private chat count
+    # the bot's messages and the person's alike, so a typed message numbered just after it was sent before
+    # the bot's reply (the next question) reached them: it is not taken as that question's answer.
+    last_typed_message_id: Mapped[int | None] = mapped_column(BigInteger)
 
     __mapper_args__ = {"version_id_col": revision}  # noqa: RUF012 - SQLAlchemy reads a plain dict
 

@@ -42,6 +42,7 @@ from surveys import (
 from surveys.model import VOICE, AnswerValue
 
 REVIEW = -1  # the question index that stands for the review screen in callback data
+SENT_BEFORE_QUESTION = "sent_before_question"  # an InvalidAnswer code: see SurveyRunner._sent_before_question
 
 
 class Phase(enum.StrEnum):
@@ -324,9 +325,14 @@ class SurveyRunner:
         question = self._current(progress)
         return await self._set_pending(progress, {"q": question.id, "selection": []})
 
-    async def type_answer(self, progress: Progress, text: str) -> Progress | Rejected:
-        """A typed answer: to a text/number/date question, or the "please specify" of Other."""
+    async def type_answer(
+        self, progress: Progress, text: str, message_id: int | None = None
+    ) -> Progress | Rejected:
+        """A typed answer: to a text/number/date question, or the "please specify" of Other.
+        ``message_id`` is the message's id in its chat (see `sent_before_question`)."""
         question = self._current(progress)
+        if await self._sent_before_question(progress, message_id):
+            return Rejected(progress, InvalidAnswer(SENT_BEFORE_QUESTION))
         if progress.phase is Phase.OTHER_TEXT:
             try:
                 other = parse_text(_as_text_question(question), text)
@@ -334,17 +340,21 @@ class SurveyRunner:
                 return Rejected(progress, error)
             value = (progress.response.pending or {}).get("value")
             answers = apply_answer(progress.survey, progress.answers, question.id, value, today=self._today())
-            return await self._save(progress, answers, {question.id: str(other)})
+            return await self._save(progress, answers, {question.id: str(other)}, typed=message_id)
         try:
             value = parse_text(question, text)
             answers = apply_answer(progress.survey, progress.answers, question.id, value, today=self._today())
         except InvalidAnswer as error:
             return Rejected(progress, error)
-        return await self._save(progress, answers, {question.id: None})
+        return await self._save(progress, answers, {question.id: None}, typed=message_id)
 
-    async def voice_answer(self, progress: Progress, file_id: str, duration: int) -> Progress | Rejected:
+    async def voice_answer(
+        self, progress: Progress, file_id: str, duration: int, message_id: int | None = None
+    ) -> Progress | Rejected:
         """A voice message to a text question that accepts one: stored as its file id and duration."""
         question = self._current(progress)
+        if await self._sent_before_question(progress, message_id):
+            return Rejected(progress, InvalidAnswer(SENT_BEFORE_QUESTION))
         if progress.phase is Phase.OTHER_TEXT or not question.accept_voice:
             return Rejected(progress, InvalidAnswer("voice_not_accepted"))
         value = {VOICE: file_id, "duration": duration}
@@ -352,7 +362,20 @@ class SurveyRunner:
             answers = apply_answer(progress.survey, progress.answers, question.id, value, today=self._today())
         except InvalidAnswer as error:
             return Rejected(progress, error)
-        return await self._save(progress, answers, {question.id: None})
+        return await self._save(progress, answers, {question.id: None}, typed=message_id)
+
+    async def _sent_before_question(self, progress: Progress, message_id: int | None) -> bool:
+        """Was this message sent before the question now asked reached the person? Yes when it is
+        numbered right after the last typed answer stored: the bot answers every stored answer with a
+        message (the next question), which would have taken that number. Two quick messages ("6", "6")
+        would otherwise answer two questions, the second one unseen. The message's number is kept, so a
+        third one of the same burst is caught too."""
+        last = progress.response.last_typed_message_id
+        if message_id is None or last is None or message_id > last + 1:
+            return False
+        progress.response.last_typed_message_id = max(last, message_id)
+        await self._session.flush()
+        return True
 
     async def skip(self, progress: Progress) -> Progress | Rejected:
         question = self._current(progress)
@@ -436,9 +459,12 @@ class SurveyRunner:
         progress: Progress,
         answers: dict[str, AnswerValue | None],
         other_texts: dict[str, str | None],
+        *,
+        typed: int | None = None,
     ) -> Progress:
-        """Store the new answers and position together. The response row is written first: its revision
-        check is what makes a concurrent twin of this update fail before it touches any answer."""
+        """Store the new answers and position together (and `typed`, the message id of a typed answer).
+        The response row is written first: its revision check is what makes a concurrent twin of this
+        update fail before it touches any answer."""
         closed_at = progress.round.closed_at  # read under a share lock in this transaction
         if closed_at is not None and closed_at <= self._clock.now():
             raise RoundClosed()
@@ -447,6 +473,8 @@ class SurveyRunner:
         response.current_question = None
         response.pending = None
         response.updated_at = now
+        if typed is not None:
+            response.last_typed_message_id = typed
         await self._session.flush()
         removed = [qid for qid in progress.answers if qid not in answers]
         if removed:

@@ -10,7 +10,7 @@ from aiogram.utils.i18n import ngettext
 from babel.dates import format_date
 from babel.numbers import format_decimal
 
-from bot.services.answering import REVIEW, Phase, Progress
+from bot.services.answering import REVIEW, SENT_BEFORE_QUESTION, Phase, Progress
 from handlers.callbacks import AnswerCb, NavCb
 from handlers.keyboards import button, columns, markup
 from surveys import OTHER, Ask, InvalidAnswer, Question, QuestionType, Survey, Text
@@ -334,6 +334,11 @@ def invalid_text(error: InvalidAnswer, language: str) -> str:
         return _("This question needs an answer.")
     if code == "voice_not_accepted":
         return _("Please type your answer as text.")
+    if code == SENT_BEFORE_QUESTION:
+        return _(
+            "You sent this before the next question arrived, so I did not save it. "
+            "Please answer the question below."
+        )
     if code == "expects_choice":
         return _("Please answer with the buttons under the question.")
     return _("Please choose one of the buttons under the question.")

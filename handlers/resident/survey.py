@@ -217,7 +217,9 @@ async def on_typed(message: Message, bot: Bot, services: Services, progress: Pro
         await screens.show(bot, message.chat.id, progress, notes=False)
         return
     if message.voice is not None and question.accept_voice and progress.phase is Phase.QUESTION:
-        voice = await services.runner.voice_answer(progress, message.voice.file_id, message.voice.duration)
+        voice = await services.runner.voice_answer(
+            progress, message.voice.file_id, message.voice.duration, message.message_id
+        )
         await _after(bot, message.chat.id, voice, None, None)
         return
     if message.text is None:
@@ -227,7 +229,7 @@ async def on_typed(message: Message, bot: Bot, services: Services, progress: Pro
             await message.answer(_("Please answer with the buttons under the question."))
         await screens.show(bot, message.chat.id, progress, notes=False)
         return
-    result = await services.runner.type_answer(progress, message.text)
+    result = await services.runner.type_answer(progress, message.text, message.message_id)
     await _after(bot, message.chat.id, result, None, None)
 
 

@@ -3,7 +3,7 @@ with the refusals a resident meets when an answer doesn't fit."""
 
 from __future__ import annotations
 
-from tests.fake_telegram import FakeUser
+from tests.fake_telegram import FakeUser, SentMessage
 from tests.harness import Running
 from tests.surveys.support import ALL_TYPES, HEADER
 
@@ -115,3 +115,58 @@ async def test_voice_answer_to_a_text_question(bot: Running, resident: FakeUser)
         "idea": {"voice": "AwACAgQAAxkBAAIBvoice", "duration": 12},
         "more": "Written",
     }
+
+
+async def _typed_together(resident: FakeUser, *texts: str) -> list[list[SentMessage]]:
+    """Messages the resident sent one after another before any reply reached them: Telegram numbered
+    them all before the bot's replies, then the bot receives them in order."""
+    updates = [resident.text_update(text) for text in texts]
+    return [await resident.deliver(update) for update in updates]
+
+
+async def test_a_message_sent_before_the_next_question_is_not_its_answer(
+    bot: Running, resident: FakeUser
+) -> None:
+    """ "34" sent three times in a hurry answers the age question once; the next question, which the
+    resident had not seen yet, is asked again rather than answered with "34"."""
+    await bot.store_survey(
+        HEADER + "questions:\n"
+        "  - {id: age, type: integer, label: Âge}\n"
+        "  - {id: children, type: integer, label: Enfants}\n"
+        "  - {id: idea, type: text, label: Idée}\n"
+    )
+    rnd = await bot.open_round("test", payload="hurry")
+    await resident.start("hurry")
+    await resident.press("Yes, I agree")
+    first, second, third = await _typed_together(resident, "34", "34", "34")
+    assert "Enfants" in first[-1].content
+    for replies in (second, third):
+        assert replies[0].content == (
+            "You sent this before the next question arrived, so I did not save it. "
+            "Please answer the question below."
+        )
+        assert "Enfants" in replies[-1].content
+    assert await bot.answers_of(resident.user_id, rnd.id) == {"age": 34}
+
+    await resident.send("2")  # typed after seeing the question: its answer
+    assert "Idée" in resident.last_text
+    assert await bot.answers_of(resident.user_id, rnd.id) == {"age": 34, "children": 2}
+
+
+async def test_a_correction_sent_in_a_hurry_still_answers_the_same_question(
+    bot: Running, resident: FakeUser
+) -> None:
+    """Only a stored answer moves on: "abc" is refused, and "40", sent before the refusal arrived,
+    answers the same question."""
+    await bot.store_survey(
+        HEADER + "questions:\n"
+        "  - {id: age, type: integer, label: Âge}\n"
+        "  - {id: children, type: integer, label: Enfants}\n"
+    )
+    rnd = await bot.open_round("test", payload="fix")
+    await resident.start("fix")
+    await resident.press("Yes, I agree")
+    refused, accepted = await _typed_together(resident, "abc", "40")
+    assert refused[0].content == "Please type a number, for example 12."
+    assert "Enfants" in accepted[-1].content
+    assert await bot.answers_of(resident.user_id, rnd.id) == {"age": 40}
