@@ -26,6 +26,7 @@ from bot.flood import FloodCounter, FloodGuard, MemoryFloodCounter, RedisFloodCo
 from bot.fsm_storage import SQLStorage
 from bot.i18n import ConsultI18nMiddleware, load_catalogs
 from bot.isolation import OnePersonAtATime, PerPersonIsolation
+from bot.loop import running as loop_name
 from bot.metrics import UpdateMetrics
 from bot.middlewares import UnitOfWork
 from bot.sender import Sender, build_limiter, build_sender_bot
@@ -136,7 +137,7 @@ class Application:
             health = await _serve(
                 build_web_app(self.ctx), self.ctx.settings.host, self.ctx.settings.health_port
             )
-        log.info("consultbot @%s polling", me.username)
+        log.info("consultbot @%s polling (%s event loop)", me.username, loop_name())
         self._start_sender()
         try:
             await self.dispatcher.start_polling(
@@ -162,7 +163,13 @@ class Application:
             health = await _serve(build_web_app(self.ctx), settings.host, settings.health_port)
         if settings.register_webhook:
             await self.set_webhook(base_url)
-        log.info("consultbot webhook on %s:%s%s", settings.host, settings.port, settings.webhook_path)
+        log.info(
+            "consultbot webhook on %s:%s%s (%s event loop)",
+            settings.host,
+            settings.port,
+            settings.webhook_path,
+            loop_name(),
+        )
         if handle_signals:
             loop = asyncio.get_running_loop()
             for sig in (signal.SIGINT, signal.SIGTERM):

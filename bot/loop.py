@@ -9,7 +9,6 @@ to rule it out when chasing a problem.
 from __future__ import annotations
 
 import asyncio
-import logging
 from collections.abc import Callable, Coroutine
 from typing import Any, Literal, TypeVar, get_args
 
@@ -19,8 +18,6 @@ EventLoopChoice = Literal["auto", "uvloop", "asyncio"]
 EVENT_LOOPS: tuple[str, ...] = get_args(EventLoopChoice)
 LoopFactory = Callable[[], asyncio.AbstractEventLoop]
 T = TypeVar("T")
-
-log = logging.getLogger(__name__)
 
 
 def loop_factory(choice: EventLoopChoice) -> LoopFactory | None:
@@ -42,7 +39,10 @@ def loop_factory(choice: EventLoopChoice) -> LoopFactory | None:
 def run(main: Callable[[], Coroutine[Any, Any, T]], choice: EventLoopChoice = "auto") -> T:
     """Run ``main()`` to completion on the chosen loop (``main`` is called only once the loop is known,
     so a configuration error leaves no coroutine unawaited)."""
-    factory = loop_factory(choice)
-    log.info("event loop: %s", "uvloop" if factory is not None else "asyncio")
-    with asyncio.Runner(loop_factory=factory) as runner:
+    with asyncio.Runner(loop_factory=loop_factory(choice)) as runner:
         return runner.run(main())
+
+
+def running() -> str:
+    """The name of the running event loop's implementation ("uvloop" or "asyncio"), for the log."""
+    return type(asyncio.get_running_loop()).__module__.split(".")[0]
