@@ -121,7 +121,7 @@ class Application:
         await self.bot.session.close()
         await self.storage.close()
         await self.isolation.close()
-        await self.ctx.engine.dispose()
+        await self.ctx.dispose()
 
     async def stop(self) -> None:
         """Ask a running `run_polling` or `run_webhook` to finish (what SIGTERM does)."""

@@ -125,7 +125,7 @@ def _purge(_args: argparse.Namespace) -> int:
 
                 purged = await Services(session, ctx).retention.purge()
         finally:
-            await ctx.engine.dispose()
+            await ctx.dispose()
         print(
             f"Rounds closed more than {settings.retention_days} days ago: {purged.respondents} respondents "
             f"unlinked from their contact, {purged.results_links} results links deleted."

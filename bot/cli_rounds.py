@@ -59,7 +59,7 @@ def _with_services(action: Any, args: argparse.Namespace) -> int:
                 code: int = await action(Services(session, ctx), settings, args)
                 return code
         finally:
-            await ctx.engine.dispose()
+            await ctx.dispose()
 
     try:
         return asyncio.run(main())

@@ -14,7 +14,6 @@ from typing import Any
 
 from bot.cli_rounds import _with_services
 from bot.config import Settings
-from bot.db.engine import READ_ONLY
 from bot.db.models import Role
 from bot.errors import ConfigError, ReceiptNotFound
 from bot.services.container import Services
@@ -128,12 +127,11 @@ async def _stats(services: Services, settings: Settings, args: argparse.Namespac
 
 
 async def _export(services: Services, settings: Settings, args: argparse.Namespace) -> int:
-    """The export reads in a transaction of its own that takes no write lock, so a running bot goes on
-    saving answers meanwhile (SQLite); the audit entry is written afterwards."""
+    """The export reads one snapshot in a transaction of its own that takes no write lock, so a running
+    bot goes on saving answers meanwhile; the audit entry is written afterwards."""
     with tempfile.TemporaryDirectory(prefix="consultbot-export-") as directory:
-        async with services.ctx.sessions() as reading:
-            await reading.connection(execution_options=READ_ONLY)
-            exported = await Services(reading, services.ctx).exports.export(
+        async with services.snapshot(commit_first=False) as reading:
+            exported = await reading.exports.export(
                 args.round,
                 ExportFormat(args.format),
                 Path(directory),

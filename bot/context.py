@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from bot.catalogs import catalog_paths
 from bot.clock import Clock
 from bot.config import Settings
+from bot.db.engine import create_engine, session_factory
 from bot.services.surveys import SurveyCache
 
 if TYPE_CHECKING:
@@ -26,6 +27,24 @@ class AppContext:
     pseudonym_key: bytes
     loaded_catalogs: Catalogs | None = None  # loaded by the bot; command-line tools don't need them
     surveys: SurveyCache = field(default_factory=SurveyCache)
+    _reading_engine: AsyncEngine | None = field(default=None, init=False, repr=False)
+
+    @cached_property
+    def readers(self) -> async_sessionmaker[AsyncSession]:
+        """Sessions for a long read (an export). On SQLite the bot's engine has one connection, for which
+        updates take turns: an export holding it would make every resident wait until its file is written.
+        Long reads get a connection of their own there (a WAL reader beside the writer, one export at a
+        time); PostgreSQL's pool serves both."""
+        if self.engine.dialect.name != "sqlite":
+            return self.sessions
+        self._reading_engine = create_engine(self.engine.url.render_as_string(hide_password=False))
+        return session_factory(self._reading_engine)
+
+    async def dispose(self) -> None:
+        """Close the database connections."""
+        await self.engine.dispose()
+        if self._reading_engine is not None:
+            await self._reading_engine.dispose()
 
     @property
     def catalogs(self) -> Catalogs:

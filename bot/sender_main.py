@@ -44,4 +44,4 @@ async def run_sender(settings: Settings, stopping: asyncio.Event | None = None) 
         if health is not None:
             await health.cleanup()
         await sender.close()
-        await ctx.engine.dispose()
+        await ctx.dispose()

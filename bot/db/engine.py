@@ -69,6 +69,15 @@ def _sqlite_reset(dbapi_connection: Any, _record: Any, state: PoolResetState) ->
 READ_ONLY = {"consultbot_read_only": True}
 
 
+def snapshot_options(dialect: str) -> dict[str, Any]:
+    """Execution options for a long read (an export) that takes no lock and sees one snapshot from its
+    first statement to its last: on SQLite a deferred BEGIN does both (WAL); PostgreSQL needs REPEATABLE
+    READ, where READ COMMITTED would give each statement (each of an export's two cursors) its own."""
+    if dialect == "postgresql":
+        return {**READ_ONLY, "isolation_level": "REPEATABLE READ", "postgresql_readonly": True}
+    return dict(READ_ONLY)
+
+
 def _sqlite_begin_immediate(connection: Any) -> None:
     """Take SQLite's write lock at BEGIN: a read-then-write transaction can't then fail to upgrade
     its lock half-way (SQLITE_BUSY without waiting), which is what concurrent updates would hit.

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from functools import cached_property
 from typing import TYPE_CHECKING
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.db.engine import snapshot_options
+from bot.delivery import database_unavailable
+from bot.errors import TryAgainLater
 from bot.services.answering import SurveyRunner
 from bot.services.assisted import AssistedService
 from bot.services.audit import AuditLog
@@ -35,6 +40,28 @@ class Services:
     def __init__(self, session: AsyncSession, ctx: AppContext) -> None:
         self.session = session
         self.ctx = ctx
+
+    @asynccontextmanager
+    async def snapshot(self, *, commit_first: bool = True) -> AsyncIterator[Services]:
+        """Services over a transaction of their own that only reads, from one snapshot, on a connection
+        for long reads (`AppContext.readers`): for an export. What this unit of work has written so far is
+        committed first: on SQLite its transaction holds the write lock and the connection every
+        resident's answer needs, and would hold them throughout. The rest of the unit of work commits as
+        usual. (`commit_first=False`: a unit of work that has not begun, in a `sessions.begin()` block.)
+
+        Since the update is then recorded as processed, a database failure during the read is not left
+        for a second delivery of the update (which would be skipped): it is TryAgainLater, said to the
+        person."""
+        if commit_first:
+            await self.session.commit()
+        try:
+            async with self.ctx.readers() as session:
+                await session.connection(execution_options=snapshot_options(self.ctx.engine.dialect.name))
+                yield Services(session, self.ctx)
+        except Exception as exc:
+            if database_unavailable(exc):
+                raise TryAgainLater() from exc
+            raise
 
     @cached_property
     def contacts(self) -> ContactService:

@@ -35,9 +35,10 @@ async def send_export(
     access: Access,
 ) -> None:
     with tempfile.TemporaryDirectory(prefix="consultbot-export-") as directory:
-        exported = await services.exports.export(
-            round_id, fmt, Path(directory), labels=labels, include_test=include_test
-        )
+        async with services.snapshot() as reading:
+            exported = await reading.exports.export(
+                round_id, fmt, Path(directory), labels=labels, include_test=include_test
+            )
         await services.audit.record(
             access.actor,
             "export",

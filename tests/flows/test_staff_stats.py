@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
+from typing import Any
 
+import pytest
+from sqlalchemy import text
+
+from bot.services import exports
 from tests.conftest import START
 from tests.fake_telegram import FakeUser
 from tests.harness import Running
@@ -90,3 +96,47 @@ async def test_export_of_an_empty_round_sends_headers_only(staff_bot: Running, s
     document = staff.last_message.document
     assert document is not None and document.content is not None
     assert document.content.decode("utf-8-sig").count("\n") == 1
+
+
+async def test_residents_answer_while_an_export_is_written(
+    staff_bot: Running, staff: FakeUser, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A resident's answer written while the file is being written goes through at once (on SQLite the
+    /export update used to hold the write lock until the whole file was written), and the file holds
+    what the database held when the export began: one snapshot."""
+    round_id = await round_with_answers(staff_bot)
+    loop = asyncio.get_running_loop()
+    written: list[int] = []
+
+    async def a_resident_answers() -> None:
+        async with staff_bot.services() as services:
+            await add_response(services, round_id, "a" * 32, started=START, answers={"district": "jumet"})
+        written.append(1)
+
+    original = exports._write
+
+    def write_meanwhile(*args: Any) -> None:
+        if not written:  # in the export's worker thread, between two batches of the file
+            asyncio.run_coroutine_threadsafe(a_resident_answers(), loop).result(timeout=5)
+        original(*args)
+
+    monkeypatch.setattr(exports, "_write", write_meanwhile)
+    await staff.send_command("export", f"{round_id} csv")
+    assert written == [1]
+    document = staff.last_message.document
+    assert document is not None and document.content is not None
+    assert document.content.decode("utf-8-sig").count("\n") == 1 + 9
+    assert staff.last_text == f"Round {round_id}: 9 responses, 8 completed."
+    replies = await staff.send_command("export", f"{round_id} csv")
+    assert replies[-1].content == f"Round {round_id}: 10 responses, 9 completed."
+
+
+async def test_an_export_reads_one_snapshot(staff_bot: Running, backend: str) -> None:
+    """The export's two cursors share one snapshot: PostgreSQL's REPEATABLE READ (READ COMMITTED would
+    give each its own); SQLite's deferred read transaction has one by nature."""
+    if backend != "postgres":
+        pytest.skip("SQLite: shown by test_residents_answer_while_an_export_is_written")
+    async with staff_bot.services() as services, services.snapshot() as reading:
+        isolation = await reading.session.scalar(text("SHOW transaction_isolation"))
+        read_only = await reading.session.scalar(text("SHOW transaction_read_only"))
+    assert (isolation, read_only) == ("repeatable read", "on")
