@@ -329,7 +329,7 @@ class SurveyRunner:
         self, progress: Progress, text: str, message_id: int | None = None
     ) -> Progress | Rejected:
         """A typed answer: to a text/number/date question, or the "please specify" of Other.
-        ``message_id`` is the message's id in its chat (see `sent_before_question`)."""
+        ``message_id`` is the message's id in its chat (see `_sent_before_question`)."""
         question = self._current(progress)
         if await self._sent_before_question(progress, message_id):
             return Rejected(progress, InvalidAnswer(SENT_BEFORE_QUESTION))
