@@ -332,6 +332,14 @@ async def test_edit_and_callback_rules(tg: FakeTelegram, bot: Bot) -> None:
     assert tg.sent[-1].deleted and tg.messages(AMINA) == []
     with pytest.raises(TelegramBadRequest, match="message to delete not found"):
         await bot.delete_message(AMINA, message.message_id)
+    kept = await bot.send_message(AMINA, "kept")
+    gone = await bot.send_message(AMINA, "gone")
+    # deleteMessages skips what it can't find (already deleted, unknown) instead of failing
+    assert await bot.delete_messages(AMINA, [message.message_id, gone.message_id, 999])
+    assert [m.text for m in tg.messages(AMINA)] == ["kept"]
+    assert tg.deleted[-1] == (AMINA, gone.message_id) and (AMINA, kept.message_id) not in tg.deleted
+    with pytest.raises(TelegramBadRequest, match="message_ids must be a list of 1-100"):
+        await bot.delete_messages(AMINA, list(range(1, 102)))
 
     too_old = "query is too old and response timeout expired or query ID is invalid"
     with pytest.raises(TelegramBadRequest, match=too_old):

@@ -178,6 +178,9 @@ class Response(Base):
         ForeignKey("contacts.id", ondelete="SET NULL"), index=True
     )
     assisted_consent_version: Mapped[int | None] = mapped_column(Integer)
+    # The first message of the interview in the worker's chat: from it on, the chat shows the resident's
+    # answers, and it is cleared of them when the interview is sent or abandoned.
+    assisted_from_message_id: Mapped[int | None] = mapped_column(BigInteger)
     # A keyed hash (HMAC with PSEUDONYM_KEY) of the receipt code the resident was given: never the code.
     receipt_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
     # The chat's message id of the last typed (or voice) answer stored. Message ids of a private chat count

@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+from dataclasses import dataclass
 
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -51,6 +52,13 @@ def receipt_hash(key: bytes, code: str) -> str:
     return hmac.new(key, f"receipt:{normalise_receipt(code)}".encode(), hashlib.sha256).hexdigest()
 
 
+@dataclass(frozen=True)
+class Abandoned:
+    """An interview deleted unfinished; where it began in the worker's chat (None: not recorded)."""
+
+    from_message_id: int | None
+
+
 class AssistedService:
     def __init__(
         self, session: AsyncSession, clock: Clock, key: bytes, runner: SurveyRunner, links: LinkService
@@ -71,10 +79,13 @@ class AssistedService:
         )
         return await self._runner.progress_for(response) if response is not None else None
 
-    async def start(self, worker: Contact, round_id: int, language: str) -> Progress:
+    async def start(
+        self, worker: Contact, round_id: int, language: str, from_message_id: int | None = None
+    ) -> Progress:
         """A new assisted response in `language`; the worker confirmed the resident agreed to the notice.
 
         Its source is the worker's own link to the round, when they have one that works.
+        `from_message_id`: the first message of the interview in the worker's chat.
         """
         if await self.current(worker) is not None:
             raise AssistInProgress()
@@ -100,6 +111,7 @@ class AssistedService:
             assisted=True,
             assisted_by=worker.id,
             assisted_consent_version=PRIVACY_NOTICE_VERSION,
+            assisted_from_message_id=from_message_id,
         )
         self._session.add(response)
         await self._session.flush()
@@ -107,13 +119,14 @@ class AssistedService:
         progress.fresh = True
         return progress
 
-    async def abandon(self, worker: Contact) -> bool:
-        """Delete the worker's unfinished interview (the resident left); False when there was none."""
+    async def abandon(self, worker: Contact) -> Abandoned | None:
+        """Delete the worker's unfinished interview (the resident left); None when there was none."""
         progress = await self.current(worker)
         if progress is None:
-            return False
+            return None
+        from_message_id = progress.response.assisted_from_message_id
         await self._delete(progress.response)
-        return True
+        return Abandoned(from_message_id)
 
     async def issue_receipt(self, response: Response) -> str:
         """A new receipt code for a submitted assisted response; only its keyed hash is kept."""

@@ -184,7 +184,8 @@ async def on_nav(
     await query.answer()
     await _after(bot, chat_id, result, _message(query), tail)
     if action == "submit" and isinstance(result, Progress) and result.response.assisted:
-        await assist.after_submit(bot, chat_id, services, result)
+        review = _message(query)
+        await assist.after_submit(bot, chat_id, services, result, review.message_id if review else None)
     elif action == "submit":
         await notifications.after_submit(bot, chat_id, result)
 

@@ -8,7 +8,10 @@ code to hand over, and the answers are out of their reach.
 
 from __future__ import annotations
 
+import logging
+
 from aiogram import Bot, F, Router
+from aiogram.exceptions import TelegramBadRequest
 from aiogram.filters import Command, CommandObject
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import I18n
@@ -32,6 +35,8 @@ from handlers.worker.common import open_round_picker
 from handlers.worker.media import language_name
 
 WORKER = needs(Role.WORKER)
+DELETE_AT_ONCE = 100  # deleteMessages takes 1 to 100 ids
+log = logging.getLogger(__name__)
 
 
 def assisted_notice(city: str, language: str) -> str:
@@ -128,7 +133,10 @@ async def on_step(
             reply_markup=keyboard,
         )
     elif action == "ok":
-        progress = await services.assisted.start(access.contact, callback_data.r, callback_data.lang)
+        first = note.message_id + 1 if note is not None else None  # the interview's messages follow this one
+        progress = await services.assisted.start(
+            access.contact, callback_data.r, callback_data.lang, from_message_id=first
+        )
         await services.audit.record(
             access.actor,
             "assist.start",
@@ -147,15 +155,45 @@ async def on_step(
             await screens.show(bot, chat_id, current, notes=False)
     elif action == "drop":
         await screens.settle(note)
-        if await services.assisted.abandon(access.contact):
+        abandoned = await services.assisted.abandon(access.contact)
+        if abandoned is not None:
             await services.audit.record(access.actor, "assist.abandon", None, role=access.role)
+            if note is not None:
+                await clear_interview(bot, chat_id, abandoned.from_message_id, note.message_id - 1)
         await bot.send_message(
             chat_id, _("The unfinished interview was deleted. Send /assist to start another.")
         )
 
 
-async def after_submit(bot: Bot, chat_id: int, services: Services, progress: Progress) -> None:
-    """Called once an assisted interview is submitted: the receipt code, shown this once."""
+async def clear_interview(bot: Bot, chat_id: int, first: int | None, last: int) -> None:
+    """Delete an interview's messages from the worker's chat, from `first` to `last`: the questions, the
+    answers typed or settled under them, the review. Once it is sent or abandoned the resident's answers
+    are out of the worker's reach, and so off their phone. Message ids of a private chat count both
+    sides' messages, so the range holds exactly the interview (and anything the worker sent meanwhile)."""
+    if first is None or last < first:
+        return
+    ids = list(range(first, last + 1))
+    try:
+        for start in range(0, len(ids), DELETE_AT_ONCE):
+            await bot.delete_messages(chat_id, ids[start : start + DELETE_AT_ONCE])
+    except TelegramBadRequest as exc:  # older than Telegram lets a bot delete (48 hours)
+        log.info("assist: could not clear an interview from the worker's chat: %s", exc.message)
+        await bot.send_message(
+            chat_id,
+            _(
+                "Some messages of the interview could not be removed from this chat: "
+                "please delete them yourself."
+            ),
+        )
+
+
+async def after_submit(
+    bot: Bot, chat_id: int, services: Services, progress: Progress, review_message_id: int | None
+) -> None:
+    """Called once an assisted interview is submitted: its messages leave the worker's chat (up to the
+    review, `review_message_id`), then the receipt code, shown this once."""
+    if review_message_id is not None:
+        await clear_interview(bot, chat_id, progress.response.assisted_from_message_id, review_message_id)
     code = await services.assisted.issue_receipt(progress.response)
     await bot.send_message(
         chat_id,

@@ -47,6 +47,7 @@ class BotApi(SettingsApi):
             "editMessageCaption": self._edit_caption,
             "editMessageReplyMarkup": self._edit_markup,
             "deleteMessage": self._delete_message,
+            "deleteMessages": self._delete_messages,
             "answerCallbackQuery": self._answer_callback,
             "sendChatAction": self._chat_action,
         }
@@ -163,6 +164,23 @@ class BotApi(SettingsApi):
         else:
             raise bad_request("message to delete not found")
         self.deleted.append((chat_id, message_id))
+        return True
+
+    def _delete_messages(self, params: JsonDict) -> bool:
+        """1 to 100 ids; those that can't be found are skipped, as Telegram does."""
+        chat_id = self._chat(params, sending=False)
+        ids = params.get("message_ids")
+        if not isinstance(ids, list) or not 1 <= len(ids) <= 100 or not all(isinstance(i, int) for i in ids):
+            raise bad_request("message_ids must be a list of 1-100 message identifiers")
+        for message_id in ids:
+            message = self._by_id.get((chat_id, message_id))
+            if message is not None and not message.deleted:
+                message.deleted = True
+            elif message_id in self._user_messages.get(chat_id, set()):
+                self._user_messages[chat_id].discard(message_id)
+            else:
+                continue
+            self.deleted.append((chat_id, message_id))
         return True
 
     def _answer_callback(self, params: JsonDict) -> bool:

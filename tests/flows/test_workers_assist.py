@@ -112,12 +112,12 @@ async def test_the_worker_cannot_open_the_answers_again(staff_bot: Running, work
     resident's answers; /mydata does not hold them."""
     round_id = await library_round(staff_bot)
     await begin(worker, round_id)
-    question = worker.last_message
     await worker.press("Jumet")
     await worker.send("More books")
     await worker.press("✅ Send my answers")
+    receipt = worker.last_message  # the interview's own messages are deleted: nothing left to press
     for data in (AnswerCb(r=round_id, q=0, c=1).pack(), NavCb(r=round_id, q=REVIEW, a="submit").pack()):
-        replies = await worker.press_data(data, question)  # a button of the interview, replayed
+        replies = await worker.press_data(data, receipt)  # a button of the interview, pressed late
         assert "Jumet" not in "".join(r.content for r in replies)
     replies = await worker.start("library")
     assert replies[-1].content.startswith("Bibliothèques 2027\n\nBefore you start")  # their own notice
@@ -265,3 +265,52 @@ async def test_language_during_an_interview_changes_the_workers_menus_not_the_in
     assert replies[-1].content.startswith("Question 1 of 2\n\nأين تسكن؟"), replies[-1].content
     rows = await responses(staff_bot)
     assert [r.language for r, _contact in rows] == ["ar"]
+
+
+async def test_the_interview_leaves_the_workers_chat_once_sent(
+    staff_bot: Running, worker: FakeUser, tg: FakeTelegram
+) -> None:
+    """Once sent, the interview's questions, the answers typed or ticked under them and the review are
+    deleted from the worker's chat: the resident's answers do not stay on the worker's phone. What came
+    before (the notice read to the resident) and the receipt stay."""
+    round_id = await library_round(staff_bot)
+    await begin(worker, round_id)
+    first = worker.last_message.message_id  # the interview's first question
+    await worker.press("Gilly")
+    await worker.send("Story hours")
+    typed = worker.sent_messages[-1]["message_id"]
+    review = worker.last_message.message_id
+    await worker.press("✅ Send my answers")
+    texts = "\n".join(worker.all_texts())
+    assert "Gilly" not in texts and "Story hours" not in texts
+    assert "Read this to the resident" in texts
+    assert re.search(RECEIPT, worker.last_text)
+    deleted = {message_id for chat_id, message_id in tg.deleted if chat_id == worker.chat_id}
+    assert {first, typed, review} <= deleted
+    assert len(tg.calls("deleteMessages")) == 1
+
+
+async def test_an_abandoned_interview_leaves_the_workers_chat(
+    staff_bot: Running, worker: FakeUser, tg: FakeTelegram
+) -> None:
+    """Abandoned, the interview goes from the chat as from the database; when Telegram refuses (messages
+    older than it lets a bot delete), the worker is asked to delete them."""
+    round_id = await library_round(staff_bot)
+    await begin(worker, round_id)
+    await worker.press("Jumet")
+    await worker.send_command("assist")
+    await worker.press("🗑 Abandon it (its answers are deleted)")
+    assert "Jumet" not in "\n".join(worker.all_texts())
+    assert worker.last_text == "The unfinished interview was deleted. Send /assist to start another."
+
+    await begin(worker, round_id)
+    await worker.press("Gilly")
+    await worker.send("Story hours")
+    tg.fail("deleteMessages", status=400, description="Bad Request: message can't be deleted for everyone")
+    replies = await worker.press("✅ Send my answers")
+    assert [r.content for r in replies][-2] == (
+        "Some messages of the interview could not be removed from this chat: please delete them yourself."
+    )
+    assert re.search(RECEIPT, worker.last_text)
+    rows = await responses(staff_bot)
+    assert [(r.assisted, r.status) for r, _c in rows] == [(True, ResponseStatus.COMPLETED)]
