@@ -156,14 +156,8 @@ class BotApi(SettingsApi):
         message_id = params.get("message_id")
         if not isinstance(message_id, int):
             raise bad_request("message identifier is not specified")
-        message = self._by_id.get((chat_id, message_id))
-        if message is not None and not message.deleted:
-            message.deleted = True
-        elif message_id in self._user_messages.get(chat_id, set()):
-            self._user_messages[chat_id].discard(message_id)
-        else:
+        if not self._delete(chat_id, message_id):
             raise bad_request("message to delete not found")
-        self.deleted.append((chat_id, message_id))
         return True
 
     def _delete_messages(self, params: JsonDict) -> bool:
@@ -173,14 +167,19 @@ class BotApi(SettingsApi):
         if not isinstance(ids, list) or not 1 <= len(ids) <= 100 or not all(isinstance(i, int) for i in ids):
             raise bad_request("message_ids must be a list of 1-100 message identifiers")
         for message_id in ids:
-            message = self._by_id.get((chat_id, message_id))
-            if message is not None and not message.deleted:
-                message.deleted = True
-            elif message_id in self._user_messages.get(chat_id, set()):
-                self._user_messages[chat_id].discard(message_id)
-            else:
-                continue
-            self.deleted.append((chat_id, message_id))
+            self._delete(chat_id, message_id)
+        return True
+
+    def _delete(self, chat_id: int, message_id: int) -> bool:
+        """Delete a message of the bot's or of the person's; False when there is none to delete."""
+        message = self._by_id.get((chat_id, message_id))
+        if message is not None and not message.deleted:
+            message.deleted = True
+        elif message_id in self._user_messages.get(chat_id, set()):
+            self._user_messages[chat_id].discard(message_id)
+        else:
+            return False
+        self.deleted.append((chat_id, message_id))
         return True
 
     def _answer_callback(self, params: JsonDict) -> bool:
