@@ -65,5 +65,9 @@ async def test_answers_cost_one_transaction_and_few_statements(bot: Running, res
         assert len(reads_of_the_round) == 1, "\n".join(work)
         assert not any(s.startswith("SELECT rounds.") for s in work), "\n".join(work)
         assert sum(s.startswith("SELECT answers.") for s in work) == 1, "\n".join(work)
+        # the position is written once, under the response's revision check
+        writes = [s for s in work if s.startswith("UPDATE responses SET")]
+        assert len(writes) == 1, "\n".join(work)
+        assert "responses.revision = " in writes[0].split(" WHERE ", 1)[1], writes[0]
     assert any(s.startswith("INSERT INTO answers") for s in pressed)
     assert any(s.startswith("INSERT INTO answers") for s in typed)
