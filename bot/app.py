@@ -33,7 +33,7 @@ from bot.sender import Sender, build_limiter, build_sender_bot
 from bot.setup import build_context
 from bot.telegram import build_bot, check_telegram
 from bot.telegram_retry import Sleep
-from bot.web import SecretWebhookHandler, build_web_app
+from bot.web import FailedRequestsLogger, SecretWebhookHandler, build_web_app
 from handlers import build_routers
 from handlers.menus import set_resident_profile
 
@@ -255,7 +255,7 @@ def check_webhook_settings(settings: Settings) -> str:
 
 
 async def _serve(app: web.Application, host: str, port: int) -> web.AppRunner:
-    runner = web.AppRunner(app, handle_signals=False)
+    runner = web.AppRunner(app, handle_signals=False, access_log_class=FailedRequestsLogger)
     await runner.setup()
     await web.TCPSite(runner, host, port).start()
     return runner

@@ -14,7 +14,7 @@ from bot.config import Settings
 from bot.sender import Sender, build_limiter, build_sender_bot
 from bot.setup import build_context
 from bot.telegram import check_telegram
-from bot.web import build_web_app
+from bot.web import FailedRequestsLogger, build_web_app
 
 log = logging.getLogger(__name__)
 
@@ -36,7 +36,9 @@ async def run_sender(settings: Settings, stopping: asyncio.Event | None = None) 
     health: web.AppRunner | None = None
     try:
         if settings.health_port is not None:
-            health = web.AppRunner(build_web_app(ctx), handle_signals=False)
+            health = web.AppRunner(
+                build_web_app(ctx), handle_signals=False, access_log_class=FailedRequestsLogger
+            )
             await health.setup()
             await web.TCPSite(health, settings.host, settings.health_port).start()
         await sender.run(stopping)

@@ -10,6 +10,7 @@ import logging
 from aiogram import Bot, Dispatcher
 from aiogram.webhook.aiohttp_server import SimpleRequestHandler
 from aiohttp import web
+from aiohttp.web_log import AccessLogger
 from sqlalchemy import text
 
 from bot.context import AppContext
@@ -45,6 +46,17 @@ class SecretWebhookHandler(SimpleRequestHandler):
         if delivery.redeliver:
             return web.Response(status=500, text="Database unavailable, deliver again")
         return response
+
+
+class FailedRequestsLogger(AccessLogger):
+    """The access log keeps the requests that failed (a refused secret, a 500 asking Telegram to deliver
+    again, an unknown path). Telegram's deliveries and the health checks succeed thousands of times a
+    day; a line for each buried what an operator looks for and cost a few per cent of an update's CPU
+    (bench/RESULTS.md §1). Each update handled is still logged once, by aiogram, with its duration."""
+
+    def log(self, request: web.BaseRequest, response: web.StreamResponse, time: float) -> None:
+        if response.status >= 400:
+            super().log(request, response, time)
 
 
 async def healthz(request: web.Request) -> web.Response:

@@ -4,9 +4,11 @@ long polling (with /healthz on HEALTH_PORT) and a webhook registered with Telegr
 from __future__ import annotations
 
 import asyncio
+import logging
 import socket
 
 import aiohttp
+import pytest
 
 from bot.app import Application
 from bot.clock import FrozenClock
@@ -43,8 +45,11 @@ async def test_polling_answers_and_serves_health(
         await app.close()
 
 
-async def test_webhook_mode_registers_itself(database_url: str, tg: FakeTelegram, clock: FrozenClock) -> None:
-    """`webhook` serves on PORT, registers WEBHOOK_BASE_URL + WEBHOOK_PATH with its secret, and answers."""
+async def test_webhook_mode_registers_itself(
+    database_url: str, tg: FakeTelegram, clock: FrozenClock, caplog: pytest.LogCaptureFixture
+) -> None:
+    """`webhook` serves on PORT, registers WEBHOOK_BASE_URL + WEBHOOK_PATH with its secret, and answers.
+    Its access log keeps only the requests that failed."""
     port = free_port()
     settings = make_settings(
         database_url, tg, host="127.0.0.1", port=port, webhook_base_url=f"http://127.0.0.1:{port}"
@@ -57,8 +62,13 @@ async def test_webhook_mode_registers_itself(database_url: str, tg: FakeTelegram
         assert set_webhook["url"] == f"http://127.0.0.1:{port}/telegram"
         assert set_webhook["secret_token"] == settings.webhook_secret.get_secret_value()  # type: ignore[union-attr]
         resident = tg.user(user_id=7_700_000_302, first_name="Sami", language_code="en")
-        replies = await resident.send_command("help")
-        assert "/language" in replies[0].content
+        with caplog.at_level(logging.INFO, logger="aiohttp.access"):
+            replies = await resident.send_command("help")
+            assert "/language" in replies[0].content
+            assert await tg.deliver_raw(resident.text_update("/help"), secret="wrong") == 403
+        logged = [r.getMessage() for r in caplog.records if r.name == "aiohttp.access"]
+        assert len(logged) == 1, logged
+        assert '"POST /telegram HTTP/1.1" 403' in logged[0]
     finally:
         await app.stop()
         await asyncio.wait_for(task, 20)
