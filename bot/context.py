@@ -17,6 +17,8 @@ from bot.services.surveys import SurveyCache
 if TYPE_CHECKING:
     from bot.i18n import Catalogs
 
+READERS_ON_SQLITE = 2  # exports read at once on SQLite; each file is written by a thread of its own
+
 
 @dataclass
 class AppContext:
@@ -33,11 +35,14 @@ class AppContext:
     def readers(self) -> async_sessionmaker[AsyncSession]:
         """Sessions for a long read (an export). On SQLite the bot's engine has one connection, for which
         updates take turns: an export holding it would make every resident wait until its file is written.
-        Long reads get a connection of their own there (a WAL reader beside the writer, one export at a
-        time); PostgreSQL's pool serves both."""
+        Long reads get connections of their own there: WAL readers beside the writer, one per export, for
+        up to READERS_ON_SQLITE exports at once (another waits for one to finish, up to the pool's timeout).
+        PostgreSQL's pool serves both."""
         if self.engine.dialect.name != "sqlite":
             return self.sessions
-        self._reading_engine = create_engine(self.engine.url.render_as_string(hide_password=False))
+        self._reading_engine = create_engine(
+            self.engine.url.render_as_string(hide_password=False), pool_size=READERS_ON_SQLITE
+        )
         return session_factory(self._reading_engine)
 
     async def dispose(self) -> None:

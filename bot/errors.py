@@ -30,6 +30,14 @@ class TryAgainLater(ConsultError):
     )
 
 
+class ReadLater(TryAgainLater):
+    """A passing fault while reading, not saving (an export): nothing changed, it can be asked again."""
+
+    user_message = N_(
+        "Sorry, I could not read the answers just now. Nothing was changed: please try again in a moment."
+    )
+
+
 class StaleAction(ConsultError):
     """A button from an older message, or an action that no longer applies."""
 

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.engine import snapshot_options
 from bot.delivery import database_unavailable
-from bot.errors import TryAgainLater
+from bot.errors import ReadLater
 from bot.services.answering import SurveyRunner
 from bot.services.assisted import AssistedService
 from bot.services.audit import AuditLog
@@ -50,7 +50,7 @@ class Services:
         usual. (`commit_first=False`: a unit of work that has not begun, in a `sessions.begin()` block.)
 
         Since the update is then recorded as processed, a database failure during the read is not left
-        for a second delivery of the update (which would be skipped): it is TryAgainLater, said to the
+        for a second delivery of the update (which would be skipped): it is ReadLater, said to the
         person."""
         if commit_first:
             await self.session.commit()
@@ -60,7 +60,7 @@ class Services:
                 yield Services(session, self.ctx)
         except Exception as exc:
             if database_unavailable(exc):
-                raise TryAgainLater() from exc
+                raise ReadLater() from exc
             raise
 
     @cached_property

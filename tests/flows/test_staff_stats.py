@@ -7,7 +7,8 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import event, text
+from sqlalchemy.exc import OperationalError
 
 from bot.services import exports
 from tests.conftest import START
@@ -129,6 +130,57 @@ async def test_residents_answer_while_an_export_is_written(
     assert staff.last_text == f"Round {round_id}: 9 responses, 8 completed."
     replies = await staff.send_command("export", f"{round_id} csv")
     assert replies[-1].content == f"Round {round_id}: 10 responses, 9 completed."
+
+
+async def test_a_database_failure_during_an_export_is_said(staff_bot: Running, staff: FakeUser) -> None:
+    """The export's read fails after the update's own work was committed: Telegram is not asked to
+    deliver the update again (it would be skipped as processed); the staff member is told, and asking
+    again works."""
+    round_id = await round_with_answers(staff_bot)
+    reading_engine = staff_bot.app.ctx.readers.kw["bind"].sync_engine
+    failed: list[str] = []
+
+    def fail(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        if "FROM answers" in statement and not failed:
+            failed.append(statement)
+            raise OperationalError(statement, {}, Exception("server closed the connection unexpectedly"))
+
+    event.listen(reading_engine, "before_cursor_execute", fail)
+    try:
+        replies = await staff.send_command("export", f"{round_id} csv")  # answered 200
+    finally:
+        event.remove(reading_engine, "before_cursor_execute", fail)
+    assert failed
+    assert [r.content for r in replies] == [
+        "Sorry, I could not read the answers just now. Nothing was changed: please try again in a moment."
+    ]
+    replies = await staff.send_command("export", f"{round_id} csv")
+    assert replies[-1].content == f"Round {round_id}: 9 responses, 8 completed."
+
+
+async def test_two_exports_at_once(
+    staff_bot: Running, staff: FakeUser, admin: FakeUser, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A second staff member's export starts and finishes while the first one's file is being written:
+    on SQLite each gets a reading connection of its own instead of waiting for the other's."""
+    round_id = await round_with_answers(staff_bot)
+    loop = asyncio.get_running_loop()
+    second: list[list[Any]] = []
+    original = exports._write
+
+    def write_meanwhile(*args: Any) -> None:
+        if not second:  # the first export, in its worker thread
+            second.append([])
+            export = admin.send_command("export", f"{round_id} json")
+            second[0] = asyncio.run_coroutine_threadsafe(export, loop).result(timeout=20)
+        original(*args)
+
+    monkeypatch.setattr(exports, "_write", write_meanwhile)
+    await staff.send_command("export", f"{round_id} csv")
+    assert staff.last_text == f"Round {round_id}: 9 responses, 8 completed."
+    assert second[0][-1].content == f"Round {round_id}: 9 responses, 8 completed."
+    document = admin.last_message.document
+    assert document is not None and document.filename is not None and document.filename.endswith(".jsonl")
 
 
 async def test_an_export_reads_one_snapshot(staff_bot: Running, backend: str) -> None:
