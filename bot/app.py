@@ -11,7 +11,6 @@ from typing import Any
 
 from aiogram import Bot, Dispatcher
 from aiogram.client.session.base import BaseSession
-from aiogram.fsm.middleware import FSMContextMiddleware
 from aiogram.fsm.storage.base import BaseEventIsolation, BaseStorage
 from aiogram.fsm.storage.memory import DisabledEventIsolation
 from aiogram.fsm.storage.redis import RedisEventIsolation, RedisStorage
@@ -23,6 +22,7 @@ from bot.config import Settings
 from bot.context import AppContext
 from bot.errors import ConfigError
 from bot.flood import FloodCounter, FloodGuard, MemoryFloodCounter, RedisFloodCounter
+from bot.fsm_context import LazyFSMContextMiddleware
 from bot.fsm_storage import SQLStorage
 from bot.i18n import ConsultI18nMiddleware, load_catalogs
 from bot.isolation import OnePersonAtATime, PerPersonIsolation
@@ -57,7 +57,7 @@ def build_dispatcher(
     dispatcher.update.outer_middleware(OnePersonAtATime(dispatcher.fsm, isolation or PerPersonIsolation()))
     dispatcher.update.outer_middleware(UnitOfWork(ctx))
     dispatcher.update.outer_middleware(
-        FSMContextMiddleware(storage, DisabledEventIsolation(), dispatcher.fsm.strategy)
+        LazyFSMContextMiddleware(storage, DisabledEventIsolation(), dispatcher.fsm.strategy)
     )
     ConsultI18nMiddleware(ctx.catalogs).setup(dispatcher)
     dispatcher.include_routers(*build_routers(ctx.settings))

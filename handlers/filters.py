@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from aiogram import F
 from aiogram.filters import Filter
+from aiogram.fsm.context import FSMContext
+from aiogram.fsm.state import State
 from aiogram.types import TelegramObject
 from magic_filter import MagicFilter
 
@@ -23,6 +25,20 @@ class Magic(Filter):
 
     def __str__(self) -> str:
         return f"Magic({self._magic!r})"
+
+
+class InState(Filter):
+    """The person's conversation is at one of these steps. It reads the state only when checked (see
+    bot/fsm_context.py); put it after the filters that rule an update out more cheaply."""
+
+    def __init__(self, *states: State) -> None:
+        self._names = frozenset(str(state.state) for state in states)
+
+    async def __call__(self, event: TelegramObject, state: FSMContext | None = None) -> bool:
+        return state is not None and await state.get_state() in self._names
+
+    def __str__(self) -> str:
+        return f"InState({', '.join(sorted(self._names))})"
 
 
 PRIVATE = Magic(F.chat.type == "private")

@@ -11,7 +11,7 @@ import logging
 
 from aiogram import Bot, F, Router
 from aiogram.exceptions import TelegramAPIError
-from aiogram.filters import Command, CommandObject, StateFilter
+from aiogram.filters import Command, CommandObject
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
@@ -24,7 +24,7 @@ from bot.services.container import Services
 from bot.services.outbox import Filters, Progress, text_for
 from bot.services.roles import Access
 from handlers.callbacks import JobCb, ResultsCb, StaffRoundCb
-from handlers.filters import TYPED_TEXT, Magic
+from handlers.filters import TYPED_TEXT, InState, Magic
 from handlers.keyboards import button, columns, markup
 from handlers.staff.common import deep_link, parse_round, round_picker
 from handlers.staff.gate import needs
@@ -428,11 +428,11 @@ def build_router() -> Router:
     router.callback_query.register(on_results_step, ResultsCb.filter(), flags=STAFF)
     router.message.register(
         on_results_text,
-        StateFilter(ResultsFlow.writing),
         TYPED_TEXT,
+        InState(ResultsFlow.writing),
         flags=STAFF,
     )
     router.message.register(
-        on_results_attachment, StateFilter(ResultsFlow.writing), Magic(F.photo | F.document), flags=STAFF
+        on_results_attachment, Magic(F.photo | F.document), InState(ResultsFlow.writing), flags=STAFF
     )
     return router

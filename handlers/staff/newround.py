@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from aiogram import Bot, Router
-from aiogram.filters import Command, StateFilter
+from aiogram.filters import Command
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
@@ -23,7 +23,7 @@ from bot.services.roles import Access
 from bot.services.round_admin import target
 from bot.services.rounds import PAYLOAD_PATTERN, payload_from_slug
 from handlers.callbacks import NewRoundCb
-from handlers.filters import TYPED_TEXT
+from handlers.filters import TYPED_TEXT, InState
 from handlers.keyboards import button, columns, markup
 from handlers.staff.common import city_time
 from handlers.staff.gate import needs
@@ -239,8 +239,8 @@ def build_router() -> Router:
     router = Router(name="staff-newround")
     router.message.register(on_newround, Command("newround"), flags=STAFF)
     router.callback_query.register(on_step, NewRoundCb.filter(), flags=STAFF)
-    typed = StateFilter(
+    typed = InState(
         NewRound.title, NewRound.opens, NewRound.closes, NewRound.payload, NewRound.test, NewRound.confirm
     )
-    router.message.register(on_typed, typed, TYPED_TEXT, flags=STAFF)
+    router.message.register(on_typed, TYPED_TEXT, typed, flags=STAFF)
     return router

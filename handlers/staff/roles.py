@@ -6,7 +6,7 @@ import logging
 
 from aiogram import Bot, Router
 from aiogram.exceptions import TelegramAPIError
-from aiogram.filters import Command, CommandObject, StateFilter
+from aiogram.filters import Command, CommandObject
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, Message
@@ -18,7 +18,7 @@ from bot.services.container import Services
 from bot.services.invitations import VALID_FOR
 from bot.services.roles import Access, Holder
 from handlers.callbacks import GrantCb, InviteCb, RevokeCb
-from handlers.filters import TYPED_TEXT
+from handlers.filters import TYPED_TEXT, InState
 from handlers.keyboards import button, columns, markup
 from handlers.staff.common import deep_link, menu_for
 from handlers.staff.gate import needs
@@ -228,8 +228,8 @@ def build_router() -> Router:
     router.callback_query.register(on_invite_kind, InviteCb.filter(), flags=ADMIN)
     router.message.register(
         on_organisation,
-        StateFilter(InviteFlow.organisation),
         TYPED_TEXT,
+        InState(InviteFlow.organisation),
         flags=ADMIN,
     )
     router.message.register(on_grant, Command("grant"), flags=ADMIN)
