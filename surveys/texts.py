@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 
 @dataclass(frozen=True, slots=True)
@@ -15,10 +15,13 @@ class Text:
 
     default_language: str
     translations: tuple[tuple[str, str], ...]
+    # lower-cased language code → text, built once: every screen shown resolves a dozen texts
+    _by_lang: dict[str, str] = field(init=False, repr=False, compare=False, hash=False)
 
     def __post_init__(self) -> None:
         if not any(lang == self.default_language for lang, _ in self.translations):
             raise ValueError(f"text has no version in the default language {self.default_language!r}")
+        object.__setattr__(self, "_by_lang", {code.lower(): text for code, text in self.translations})
 
     @classmethod
     def of(cls, default_language: str, value: str | Mapping[str, str]) -> Text:
@@ -37,13 +40,16 @@ class Text:
 
         A regional code such as `pt-BR` or `pt_br` also matches a `pt` text.
         """
+        by_lang = self._by_lang
+        text = by_lang.get(lang)
+        if text is not None:
+            return text, False
         wanted = lang.replace("_", "-").lower()
         base = wanted.split("-", 1)[0]
-        by_lang = {code.lower(): text for code, text in self.translations}
         for candidate in (wanted, base):
             if candidate in by_lang:
                 return by_lang[candidate], False
-        return dict(self.translations)[self.default_language], True
+        return by_lang[self.default_language.lower()], True
 
     def get(self, lang: str) -> str:
         """The text in `lang`, or in the default language when there is no translation."""

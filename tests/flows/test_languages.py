@@ -6,7 +6,7 @@ import pytest
 
 from bot.config import SHIPPED_SURVEYS_DIR
 from surveys import Survey, load_survey
-from tests.fake_telegram import FakeTelegram
+from tests.fake_telegram import FakeTelegram, FakeUser
 from tests.flows.journey import PAYLOAD
 from tests.harness import Running
 
@@ -63,3 +63,28 @@ async def test_whole_journey_in_a_community_language(
     assert answers["hours_per_week"] == 5
     assert answers["home_languages"] == [language]
     assert all(len(m.content) <= 4096 for m in resident.messages)
+
+
+async def test_residents_of_one_round_see_the_buttons_in_their_own_language(
+    bot: Running, tg: FakeTelegram
+) -> None:
+    """Residents at the same question each get its buttons in their language, with their own ticks."""
+    await bot.open_round(payload=PAYLOAD)
+    catalogs = bot.app.ctx.catalogs
+    lucie = tg.user(user_id=7_700_000_511, first_name="Lucie", language_code="fr")
+    samira = tg.user(user_id=7_700_000_512, first_name="Samira", language_code="ar")
+    marc = tg.user(user_id=7_700_000_513, first_name="Marc", language_code="fr")
+
+    def shown(resident: FakeUser) -> list[str]:
+        return [text for row in resident.buttons() for text in row]
+
+    for resident, language in ((lucie, "fr"), (samira, "ar"), (marc, "fr")):
+        await resident.start(PAYLOAD)
+        await resident.press(str(catalogs.gettext("Yes, I agree", locale=language)))
+    await lucie.press(label(SHIPPED, "topics", "digital", "fr"))
+    assert "✓ " + label(SHIPPED, "topics", "digital", "fr") in shown(lucie)
+    assert shown(samira)[0] == label(SHIPPED, "topics", SHIPPED.question("topics").choices[0].id, "ar")
+    assert str(catalogs.gettext("Done ✅", locale="ar")) in shown(samira)
+    assert not any(text.startswith("✓ ") for text in shown(marc))
+    await marc.press(label(SHIPPED, "topics", "digital", "fr"))
+    assert shown(marc) == shown(lucie)
