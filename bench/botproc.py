@@ -198,7 +198,14 @@ def diagnostics(kind: str) -> Iterator[None]:
       cProfile, dumped on stop to DIR/``<kind>-<pid>.pstats``. The SQLite connection threads are not in it.
     * ``BENCH_TRACEMALLOC=DIR``: tracemalloc runs from the start; each SIGUSR1 writes a snapshot to DIR
       (``<kind>-<pid>-N.tracemalloc``), for ``tracemalloc.Snapshot.load(...).compare_to(...)``.
+    * ``BENCH_PHASES=DIR``: the event loop thread's CPU per phase of an update, written on stop to
+      DIR/``<kind>-<pid>.phases.json`` (bench/phases.py: run with ``--max-connections 1``).
     """
+    phases_dir = os.environ.get("BENCH_PHASES")
+    if phases_dir:
+        from bench import phases
+
+        phases.install(phases_dir, kind)
     cprofile_dir = os.environ.get("BENCH_CPROFILE")
     trace_dir = os.environ.get("BENCH_TRACEMALLOC")
     if trace_dir:

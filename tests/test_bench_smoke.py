@@ -12,6 +12,8 @@ import json
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from bench import memory, startup, throughput
 from bench.residents import ANSWERS_PER_JOURNEY
 from tests.conftest import TEST_DATABASE_URL, TEST_REDIS_URL
@@ -45,9 +47,10 @@ def _check_load(figures: dict[str, Any], updates: int) -> None:
     assert 0 < latency["p50"] <= latency["p95"] <= latency["p99"]
 
 
-def test_throughput(tmp_path: Path) -> None:
+def test_throughput(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     residents = 3
     output = tmp_path / "throughput.json"
+    monkeypatch.setenv("BENCH_PHASES", str(tmp_path))  # the bot processes time their phases too
     argv = ["--residents", str(residents), "--output", str(output)]
     scaled = bool(TEST_DATABASE_URL and TEST_REDIS_URL)
     if scaled:
@@ -74,9 +77,29 @@ def test_throughput(tmp_path: Path) -> None:
     assert isinstance(floor, dict)
     _check_load(floor, updates)
     assert result["cpu_ratio_to_floor"] > 0
+    _check_phases(tmp_path, updates, consultbot_runs=len(runs))
     if scaled:
         assert result["scale_out"]["updates_per_process"] == [updates // 2 + 1, updates // 2]
         assert {"scale_out_cpu_ratio", "scale_out_throughput_gain", "meets_scale_out_target"} <= result.keys()
+
+
+def _check_phases(directory: Path, updates: int, consultbot_runs: int) -> None:
+    """Each bot process wrote where its updates' CPU went (bench/phases.py)."""
+    written: dict[str, list[dict[str, Any]]] = {}
+    for path in directory.glob("*.phases.json"):
+        written.setdefault(path.name.split("-")[0], []).append(json.loads(path.read_text()))
+    assert written.keys() == {"consultbot", "echo"}
+    assert sum(document["updates"] for document in written["echo"]) == updates
+    assert sum(document["updates"] for document in written["consultbot"]) == updates * consultbot_runs
+    expected = {
+        "echo": {"webhook request", "dispatch (feed_update)", "Bot API: sendMessage"},
+        "consultbot": {"unit of work (and all within)", "sql: COMMIT", "Bot API: answerCallbackQuery"},
+    }
+    for kind, documents in written.items():
+        for document in documents:
+            phases = document["phases"]
+            assert expected[kind] <= phases.keys(), phases.keys()
+            assert all(phase["calls"] > 0 and phase["ms_per_update"] >= 0 for phase in phases.values())
 
 
 def test_memory(tmp_path: Path) -> None:
