@@ -33,7 +33,7 @@ from typing import Any
 _ns: Counter[str] = Counter()
 _calls: Counter[str] = Counter()
 _inside: ContextVar[frozenset[str]] = ContextVar("bench_phases_inside", default=frozenset())
-_statement_names: dict[int, str] = {}
+_statement_names: dict[int, tuple[Any, str]] = {}
 
 
 def _timed(name: Callable[..., str], call: Callable[..., Awaitable[Any]]) -> Callable[..., Awaitable[Any]]:
@@ -61,11 +61,14 @@ def _wrap(owner: Any, attribute: str, name: str | Callable[..., str]) -> None:
 
 
 def _statement(_session: Any, statement: Any, *_: Any) -> str:
-    """ "sql: SELECT contacts.id, …" (the statement's first words), worked out once per statement object."""
-    key = id(statement)
-    if key not in _statement_names:
-        _statement_names[key] = "sql: " + " ".join(str(statement).split())[:70]
-    return _statement_names[key]
+    """The statement's first words ("sql: SELECT contacts.id, …"), worked out once per statement object.
+    The statement is kept with its name: one built for a single call and freed would otherwise leave its
+    name to the next object at the same address."""
+    kept = _statement_names.get(id(statement))
+    if kept is None or kept[0] is not statement:
+        kept = (statement, "sql: " + " ".join(str(statement).split())[:70])
+        _statement_names[id(statement)] = kept
+    return kept[1]
 
 
 def install(directory: str, kind: str) -> None:
