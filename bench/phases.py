@@ -1,6 +1,6 @@
 """Where an update's CPU goes, phase by phase: the event loop thread's CPU time spent inside the webhook
-request, aiogram's dispatch, our update middlewares, each kind of SQL statement, the commit and each Bot API
-method.
+request, aiogram's dispatch, our update middlewares, each kind of SQL statement, the commit, each Bot API
+method, and the garbage collector's passes by generation (which fall inside the other phases).
 
     BENCH_PHASES=DIR python -m bench.throughput --residents 50 --max-connections 1
 
@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import atexit
 import functools
+import gc
 import json
 import os
 import sys
@@ -29,11 +30,12 @@ from collections.abc import Awaitable, Callable
 from contextvars import ContextVar
 from pathlib import Path
 from typing import Any
+from weakref import WeakKeyDictionary
 
 _ns: Counter[str] = Counter()
 _calls: Counter[str] = Counter()
 _inside: ContextVar[frozenset[str]] = ContextVar("bench_phases_inside", default=frozenset())
-_statement_names: dict[int, tuple[Any, str]] = {}
+_statement_names: WeakKeyDictionary[Any, str] = WeakKeyDictionary()
 
 
 def _timed(name: Callable[..., str], call: Callable[..., Awaitable[Any]]) -> Callable[..., Awaitable[Any]]:
@@ -62,13 +64,15 @@ def _wrap(owner: Any, attribute: str, name: str | Callable[..., str]) -> None:
 
 def _statement(_session: Any, statement: Any, *_: Any) -> str:
     """The statement's first words ("sql: SELECT contacts.id, …"), worked out once per statement object.
-    The statement is kept with its name: one built for a single call and freed would otherwise leave its
-    name to the next object at the same address."""
-    kept = _statement_names.get(id(statement))
-    if kept is None or kept[0] is not statement:
-        kept = (statement, "sql: " + " ".join(str(statement).split())[:70])
-        _statement_names[id(statement)] = kept
-    return kept[1]
+    Held weakly: a statement built for one call must not outlive it here (the heap would grow, and so would
+    every garbage collection's walk)."""
+    try:
+        return _statement_names[statement]
+    except KeyError:
+        name = _statement_names[statement] = "sql: " + " ".join(str(statement).split())[:70]
+        return name
+    except TypeError:  # not weakly referenceable
+        return "sql: " + " ".join(str(statement).split())[:70]
 
 
 def install(directory: str, kind: str) -> None:
@@ -90,7 +94,21 @@ def install(directory: str, kind: str) -> None:
 
         _wrap(UnitOfWork, "__call__", "unit of work (and all within)")
         _wrap(LazyFSMContextMiddleware, "__call__", "handlers (and all within)")
+    gc.callbacks.append(_garbage_collection)
     atexit.register(_write, Path(directory) / f"{kind}-{os.getpid()}.phases.json")
+
+
+_collecting: list[int] = []
+
+
+def _garbage_collection(phase: str, info: dict[str, Any]) -> None:
+    """The garbage collector's passes, by generation, wherever they fall (they are inside other phases)."""
+    if phase == "start":
+        _collecting.append(time.thread_time_ns())
+    elif _collecting:
+        name = f"garbage collection, generation {info['generation']} (inside other phases)"
+        _ns[name] += time.thread_time_ns() - _collecting.pop()
+        _calls[name] += 1
 
 
 def _write(path: Path) -> None:
