@@ -2,15 +2,19 @@
 nothing at all until a 429's `retry_after` has passed.
 
 Each send reserves the next free slot of the overall schedule and of its chat's, and waits until both
-have come; a 429 pushes the overall schedule back by exactly `retry_after`. Time is the injected clock's:
-the limiter returns how long to wait and the sender waits through its injected `sleep`, so tests assert
-on the waits instead of sleeping. With Redis the overall schedule (and the chats') is shared by every
-sender process; without it, one process is the only sender.
+have come; a 429 pushes the overall schedule back by exactly `retry_after`. Then it is admitted to the
+window: it goes out only while fewer than `window` calls were answered in the last second or are still on
+the wire. Telegram counts a message before it answers, so however late some sends go out (a stalled
+moment), Telegram never counts more than `window` in one second. Time is the injected clock's: the
+limiter returns how long to wait and the sender waits through its injected `sleep`, so tests assert on
+the waits instead of sleeping. With Redis the schedules and the window are shared by every sender
+process; without it, one process is the only sender.
 """
 
 from __future__ import annotations
 
 import math
+from collections import deque
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
@@ -46,6 +50,34 @@ return 1
 """
 
 
+# Admit a call to the window (KEYS: answered, on the wire; ARGV: now, window, call, lease, all
+# microseconds but the window): 0 once admitted (the call counts as on the wire until its lease ends), else
+# how long to wait.
+ADMIT = """
+local now = tonumber(ARGV[1])
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', string.format('%d', now - 1000000))
+redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', ARGV[1])
+if redis.call('ZCARD', KEYS[1]) + redis.call('ZCARD', KEYS[2]) < tonumber(ARGV[2]) then
+  redis.call('ZADD', KEYS[2], string.format('%d', now + tonumber(ARGV[4])), ARGV[3])
+  redis.call('PEXPIRE', KEYS[2], 120000)
+  return 0
+end
+local oldest = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
+if oldest[2] then
+  return math.max(1, tonumber(oldest[2]) + 1000000 - now)
+end
+return 10000
+"""
+# The call was answered (KEYS: answered, on the wire; ARGV: now, call).
+ANSWERED = """
+redis.call('ZREM', KEYS[2], ARGV[2])
+redis.call('ZADD', KEYS[1], ARGV[1], ARGV[2])
+redis.call('PEXPIRE', KEYS[1], 120000)
+return 1
+"""
+ON_THE_WIRE_LEASE = 90_000_000  # a call still unanswered after this is no longer counted (its sender died)
+
+
 def _now(clock: Clock) -> int:
     return (clock.now() - EPOCH) // MICROSECOND
 
@@ -64,15 +96,31 @@ class SendLimiter(Protocol):
         """Telegram said 429: no sender sends anything for `seconds` from now."""
         ...
 
+    async def admit(self, call: str) -> float:
+        """Admit this call (a name unique among senders) to the window: 0 once admitted, else how many
+        seconds to wait before asking again."""
+        ...
+
+    async def answered(self, call: str) -> None:
+        """The admitted call was answered (or failed): it counts in the window for one more second."""
+        ...
+
     async def close(self) -> None: ...
 
 
+def _window(per_second: float, window: int | None) -> int:
+    return window if window is not None else max(1, math.floor(per_second))
+
+
 class MemoryLimiter:
-    def __init__(self, clock: Clock, per_second: float) -> None:
+    def __init__(self, clock: Clock, per_second: float, *, window: int | None = None) -> None:
         self._clock = clock
         self._interval = _interval(per_second)
+        self._window = _window(per_second, window)
         self._next = 0
         self._chats: dict[int, int] = {}
+        self._answered: deque[int] = deque()
+        self._on_the_wire: set[str] = set()
 
     async def reserve(self, chat_id: int) -> float:
         now = _now(self._clock)
@@ -87,20 +135,44 @@ class MemoryLimiter:
     async def pause(self, seconds: float) -> None:
         self._next = max(self._next, _now(self._clock) + round(seconds * 1_000_000))
 
+    async def admit(self, call: str) -> float:
+        now = _now(self._clock)
+        while self._answered and self._answered[0] <= now - 1_000_000:
+            self._answered.popleft()
+        if len(self._answered) + len(self._on_the_wire) < self._window:
+            self._on_the_wire.add(call)
+            return 0.0
+        if self._answered:
+            return max(1, self._answered[0] + 1_000_000 - now) / 1_000_000
+        return 0.01
+
+    async def answered(self, call: str) -> None:
+        self._on_the_wire.discard(call)
+        self._answered.append(_now(self._clock))
+
     async def close(self) -> None:
         return None
 
 
 class RedisLimiter:
     def __init__(
-        self, redis: Redis, clock: Clock, per_second: float, *, owned: bool = False, prefix: str = PREFIX
+        self,
+        redis: Redis,
+        clock: Clock,
+        per_second: float,
+        *,
+        window: int | None = None,
+        owned: bool = False,
+        prefix: str = PREFIX,
     ) -> None:
         self._redis = redis
         self._key = f"{prefix}:next"
         self._chat_key = prefix + ":chat:{chat_id}"
+        self._window_keys = (f"{prefix}:answered", f"{prefix}:on-the-wire")
         self._owned = owned
         self._clock = clock
         self._interval = _interval(per_second)
+        self._window = _window(per_second, window)
 
     async def reserve(self, chat_id: int) -> float:
         now = _now(self._clock)
@@ -112,6 +184,16 @@ class RedisLimiter:
     async def pause(self, seconds: float) -> None:
         now = _now(self._clock)
         await self._redis.eval(PAUSE, 1, self._key, now + round(seconds * 1_000_000), now)
+
+    async def admit(self, call: str) -> float:
+        now = _now(self._clock)
+        wait = await self._redis.eval(
+            ADMIT, 2, *self._window_keys, now, self._window, call, ON_THE_WIRE_LEASE
+        )
+        return int(wait) / 1_000_000
+
+    async def answered(self, call: str) -> None:
+        await self._redis.eval(ANSWERED, 2, *self._window_keys, _now(self._clock), call)
 
     async def close(self) -> None:
         if self._owned:

@@ -2,7 +2,8 @@
 
 It claims one message at a time (see `Outbox.claim`), checks the resident may still get it (reachable,
 still consenting), sends it and records the outcome, each step committed on its own. Several senders can
-run at once, in several processes: claims never overlap, and with Redis they share the overall rate.
+run at once, in several processes: claims never overlap, and with Redis they share the overall rate and
+Telegram's one-second window.
 A running sender works in `LANES` lanes, each claiming, sending and recording a message of its own: while
 one waits for its turn, the next message is already claimed, so a slow moment of the database does not
 cost a turn. The messages still go out one at a time (see `_send`).
@@ -28,7 +29,6 @@ import contextlib
 import logging
 import os
 import socket
-from collections import deque
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import Any
@@ -70,15 +70,16 @@ def build_sender_bot(settings: Settings) -> Bot:
 
 
 def build_limiter(ctx: AppContext) -> SendLimiter:
-    """Shared through Redis when REDIS_URL is set (several senders), else in this process; at `PACE` of
-    SEND_RATE."""
+    """Shared through Redis when REDIS_URL is set (several senders), else in this process; the schedule at
+    `PACE` of SEND_RATE, the window at SEND_RATE."""
     rate = ctx.settings.send_rate * PACE
+    window = max(1, int(ctx.settings.send_rate))
     if ctx.settings.redis_url:
         from redis.asyncio import Redis
 
         redis = Redis.from_url(ctx.settings.redis_url)
-        return RedisLimiter(redis, ctx.clock, rate, owned=True)
-    return MemoryLimiter(ctx.clock, rate)
+        return RedisLimiter(redis, ctx.clock, rate, window=window, owned=True)
+    return MemoryLimiter(ctx.clock, rate, window=window)
 
 
 class Sender:
@@ -110,7 +111,7 @@ class Sender:
         self._stopping = asyncio.Event()
         self._pauses = 0  # 429s seen: a lane that reserved its turn before one waits for a new turn
         self._turn = asyncio.Lock()
-        self._recent: deque[float] = deque(maxlen=max(1, int(ctx.settings.send_rate)))
+        self._calls = 0  # names this sender's calls in the limiter's window
 
     async def close(self) -> None:
         await self._bot.session.close()
@@ -225,23 +226,20 @@ class Sender:
             return DeliveryStatus.SENT, None
 
     async def _send(self, call: Call) -> None:
-        """One call on the wire at a time, made once this sender's last SEND_RATE calls were answered
-        over a second ago. An answer comes after Telegram counted the message, so Telegram never counts
-        more than SEND_RATE of this sender's messages in one second, however late some of them went out:
-        otherwise lanes held up together (a stalled moment) would send at once, and the schedule would go
-        on as if they had not."""
+        """One call of this sender on the wire at a time, once the limiter's window admits it: fewer than
+        SEND_RATE calls of all senders answered in the last second or still on the wire. An answer comes
+        after Telegram counted the message, so Telegram never counts more than SEND_RATE in one second,
+        however late some went out: otherwise lanes (or senders) held up together by a stalled moment
+        would send at once, and the schedule would go on as if they had not."""
         async with self._turn:
-            if len(self._recent) == self._recent.maxlen:
-                wait = self._recent[0] + 1.0 - self._seconds()
-                if wait > 0:
-                    await self._sleep(wait)
+            self._calls += 1
+            name = f"{self.name}:{self._calls}"
+            while (wait := await self._limiter.admit(name)) > 0:
+                await self._sleep(wait)
             try:
                 await call()
             finally:
-                self._recent.append(self._seconds())
-
-    def _seconds(self) -> float:
-        return self._ctx.clock.now().timestamp()
+                await self._limiter.answered(name)
 
     async def _renew(self, claimed: Claimed) -> None:
         async with self._ctx.sessions.begin() as session:

@@ -266,6 +266,53 @@ async def test_senders_share_the_rate_and_a_429_pause_through_redis(clock: Froze
         await redis.aclose()
 
 
+async def _window_is_shared(
+    one: MemoryLimiter | RedisLimiter, two: MemoryLimiter | RedisLimiter, clock: FrozenClock
+) -> None:
+    """Three calls a second between two senders: what one has answered, or still has on the wire, counts
+    for the other; a slot frees exactly a second after the answer that took it."""
+    assert await one.admit("one:1") == 0.0
+    await one.answered("one:1")
+    clock.advance(timedelta(milliseconds=100))
+    assert await two.admit("two:1") == 0.0  # on the wire, not yet answered
+    assert await one.admit("one:2") == 0.0
+    await one.answered("one:2")
+    clock.advance(timedelta(milliseconds=100))
+    assert await one.admit("one:3") == pytest.approx(0.8)  # one:1 leaves the window at 1.0 s
+    await two.answered("two:1")
+    clock.advance(timedelta(milliseconds=800))
+    assert await two.admit("two:2") == 0.0
+
+
+async def test_senders_share_telegrams_window_in_one_process(clock: FrozenClock) -> None:
+    shared = MemoryLimiter(clock, 30, window=3)
+    await _window_is_shared(shared, shared, clock)
+
+
+async def test_senders_share_telegrams_window_through_redis(clock: FrozenClock) -> None:
+    """Two sender processes' limiters on one Redis (bench/RESULTS.md, "Broadcast": with a window per
+    sender, two senders got a 429 every 3.4 s)."""
+    if not TEST_REDIS_URL:
+        pytest.skip("Redis not configured: set TEST_REDIS_URL to run this")
+    from redis.asyncio import Redis
+
+    prefix = f"test:{uuid.uuid4().hex}"
+    one = RedisLimiter(Redis.from_url(TEST_REDIS_URL), clock, 30, window=3, owned=True, prefix=prefix)
+    two = RedisLimiter(Redis.from_url(TEST_REDIS_URL), clock, 30, window=3, owned=True, prefix=prefix)
+    try:
+        await _window_is_shared(one, two, clock)
+        # a call whose sender died on the wire stops counting once its lease is over
+        clock.advance(timedelta(milliseconds=200))  # the answers have left the window; two:2 is on the wire
+        assert await one.admit("one:4") == 0.0
+        assert await one.admit("one:5") == 0.0
+        assert await two.admit("two:3") > 0
+        clock.advance(timedelta(seconds=91))
+        assert await two.admit("two:3") == 0.0
+    finally:
+        await one.close()
+        await two.close()
+
+
 async def test_a_running_sender_in_lanes_sends_each_message_once_through_429s(
     bot: Running, tg: FakeTelegram
 ) -> None:
