@@ -239,7 +239,15 @@ class Sender:
             try:
                 await call()
             finally:
-                await self._limiter.answered(name)
+                await self._answered(name)
+
+    async def _answered(self, name: str) -> None:
+        """Tell the window the call was answered. Failing to (Redis gone for a moment) must not lose the
+        outcome of a message already sent: the call then counts as on the wire until its lease ends."""
+        try:
+            await self._limiter.answered(name)
+        except Exception as exc:
+            log.warning("sender: could not record an answered call in the window: %s", type(exc).__name__)
 
     async def _renew(self, claimed: Claimed) -> None:
         async with self._ctx.sessions.begin() as session:

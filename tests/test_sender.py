@@ -313,6 +313,24 @@ async def test_senders_share_telegrams_window_through_redis(clock: FrozenClock) 
         await two.close()
 
 
+class ForgetfulWindow(MemoryLimiter):
+    """A window whose store fails after each call (Redis gone for a moment)."""
+
+    async def answered(self, call: str) -> None:
+        raise ConnectionError("redis went away")
+
+
+async def test_a_window_that_cannot_record_an_answer_loses_no_outcome(bot: Running, tg: FakeTelegram) -> None:
+    """The messages were sent: they are recorded as sent, once each, though the window could not be told."""
+    rnd = await bot.open_round(payload="learning")
+    ids = await seed(bot, tg, 3)
+    job_id = await queue(bot, JobKind.BROADCAST, rnd.id)
+    async with sender_for(bot, ForgetfulWindow(bot.clock, 30)) as (sender, _sleeps):
+        assert await sender.drain() == 3
+    assert all(received(tg, i) == ["Hello"] for i in ids)
+    assert await statuses(bot, job_id) == {"sent": 3}
+
+
 async def test_a_running_sender_in_lanes_sends_each_message_once_through_429s(
     bot: Running, tg: FakeTelegram
 ) -> None:
