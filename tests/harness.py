@@ -7,15 +7,16 @@ returns, the replies are in `tg.sent` and the effects are in the database.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
 from typing import Any
 
 from aiogram.fsm.storage.base import BaseEventIsolation
 from aiohttp import web
-from sqlalchemy import func, select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import event, func, select
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from bot.app import Application
 from bot.clock import FrozenClock
@@ -116,3 +117,22 @@ async def running_bot(
         if runner is not None:
             await runner.cleanup()
         await app.close()
+
+
+@contextmanager
+def database_drops(bot: Running, on: str, engine: AsyncEngine | None = None) -> Iterator[list[str]]:
+    """The database fails the first statement containing `on` (e.g. the answers' INSERT), on the bot's
+    engine or on `engine` (the exports' readers)."""
+    failed: list[str] = []
+
+    def fail(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        if on in statement and not failed:
+            failed.append(statement)
+            raise OperationalError(statement, {}, Exception("server closed the connection unexpectedly"))
+
+    target = (engine or bot.app.ctx.engine).sync_engine
+    event.listen(target, "before_cursor_execute", fail)
+    try:
+        yield failed
+    finally:
+        event.remove(target, "before_cursor_execute", fail)

@@ -4,18 +4,13 @@ polling: the resident is asked to try again)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-from typing import Any
-
 from aiogram.types import Update
-from sqlalchemy import event, select
-from sqlalchemy.exc import OperationalError
+from sqlalchemy import select
 
 from bot.db.models import Contact, Response
 from tests.fake_telegram import FakeTelegram, FakeUser
 from tests.flows.journey import PAYLOAD, agree
-from tests.harness import Running
+from tests.harness import Running, database_drops
 
 
 async def test_429_waits_exactly_retry_after_and_sends_once(
@@ -57,24 +52,6 @@ async def test_blocking_and_unblocking_updates(bot: Running, resident: FakeUser)
     await resident.unblock_bot()
     async with bot.session() as session:
         assert await session.scalar(select(Contact.unreachable_since)) is None
-
-
-@contextmanager
-def database_drops(bot: Running, on: str) -> Iterator[list[str]]:
-    """The database fails the first statement containing `on` (e.g. the answers' INSERT)."""
-    failed: list[str] = []
-
-    def fail(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
-        if on in statement and not failed:
-            failed.append(statement)
-            raise OperationalError(statement, {}, Exception("server closed the connection unexpectedly"))
-
-    engine = bot.app.ctx.engine.sync_engine
-    event.listen(engine, "before_cursor_execute", fail)
-    try:
-        yield failed
-    finally:
-        event.remove(engine, "before_cursor_execute", fail)
 
 
 async def test_database_hiccup_mid_answer_is_delivered_again_and_takes_effect_once(

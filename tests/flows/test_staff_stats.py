@@ -7,13 +7,12 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import event, text
-from sqlalchemy.exc import OperationalError
+from sqlalchemy import text
 
 from bot.services import exports
 from tests.conftest import START
 from tests.fake_telegram import FakeUser
-from tests.harness import Running
+from tests.harness import Running, database_drops
 from tests.staff_data import add_response
 
 DISTRICTS = ["marcinelle"] * 6 + ["jumet"] * 2
@@ -137,19 +136,9 @@ async def test_a_database_failure_during_an_export_is_said(staff_bot: Running, s
     deliver the update again (it would be skipped as processed); the staff member is told, and asking
     again works."""
     round_id = await round_with_answers(staff_bot)
-    reading_engine = staff_bot.app.ctx.readers.kw["bind"].sync_engine
-    failed: list[str] = []
-
-    def fail(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
-        if "FROM answers" in statement and not failed:
-            failed.append(statement)
-            raise OperationalError(statement, {}, Exception("server closed the connection unexpectedly"))
-
-    event.listen(reading_engine, "before_cursor_execute", fail)
-    try:
+    readers = staff_bot.app.ctx.readers.kw["bind"]
+    with database_drops(staff_bot, "FROM answers", engine=readers) as failed:
         replies = await staff.send_command("export", f"{round_id} csv")  # answered 200
-    finally:
-        event.remove(reading_engine, "before_cursor_execute", fail)
     assert failed
     assert [r.content for r in replies] == [
         "Sorry, I could not read the answers just now. Nothing was changed: please try again in a moment."
