@@ -85,10 +85,18 @@ class BroadcastTelegram(BenchTelegram):
         return self
 
     async def _execute(
-        self, method: str, params: JsonDict, *, via: str = "http", token_ok: bool = True
+        self,
+        method: str,
+        params: JsonDict,
+        *,
+        via: str = "http",
+        token_ok: bool = True,
+        content_type: str = "",
     ) -> tuple[int, JsonDict]:
         at = time.monotonic()
-        status, body = await super()._execute(method, params, via=via, token_ok=token_ok)
+        status, body = await super()._execute(
+            method, params, via=via, token_ok=token_ok, content_type=content_type
+        )
         if method.lower() in SEND_NAMES:
             chat = params.get("chat_id")
             text = params.get("text")

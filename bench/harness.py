@@ -141,7 +141,13 @@ class BenchTelegram(FakeTelegram):
         return status
 
     async def _execute(
-        self, method: str, params: JsonDict, *, via: str = "http", token_ok: bool = True
+        self,
+        method: str,
+        params: JsonDict,
+        *,
+        via: str = "http",
+        token_ok: bool = True,
+        content_type: str = "",
     ) -> tuple[int, JsonDict]:
         name = method.lower()
         self.api_calls[name] += 1
@@ -150,7 +156,7 @@ class BenchTelegram(FakeTelegram):
             start = self._waiting.pop(chat, None) if isinstance(chat, int) else None
             if start is not None:
                 self.latencies.append(time.perf_counter() - start)
-        return await super()._execute(method, params, via=via, token_ok=token_ok)
+        return await super()._execute(method, params, via=via, token_ok=token_ok, content_type=content_type)
 
     def _forget_old_records(self) -> None:
         for records in (self.requests, self.edits, self.webhook_deliveries):

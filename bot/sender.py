@@ -34,7 +34,6 @@ from datetime import timedelta
 from typing import Any
 
 from aiogram import Bot
-from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.exceptions import (
     TelegramAPIError,
@@ -55,6 +54,7 @@ from bot.ratelimit import MemoryLimiter, RedisLimiter, SendLimiter
 from bot.services.container import Services
 from bot.services.outbox import Claimed, label_for, text_for
 from bot.telegram_retry import Sleep
+from bot.telegram_session import JsonSession
 
 log = logging.getLogger(__name__)
 PROCESSED_UPDATES_KEPT = timedelta(days=1)
@@ -65,7 +65,7 @@ Call = Callable[[], Awaitable[Any]]
 
 def build_sender_bot(settings: Settings) -> Bot:
     """A Bot of its own, without the retrying middleware: the sender handles 429s and errors itself."""
-    session = AiohttpSession(api=TelegramAPIServer.from_base(settings.telegram_api_url.rstrip("/")))
+    session = JsonSession(api=TelegramAPIServer.from_base(settings.telegram_api_url.rstrip("/")))
     return Bot(settings.token(), session=session)
 
 

@@ -6,7 +6,6 @@ import asyncio
 from typing import Any
 
 from aiogram import Bot
-from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.session.base import BaseSession
 from aiogram.client.session.middlewares.base import BaseRequestMiddleware, NextRequestMiddlewareType
 from aiogram.client.telegram import TelegramAPIServer
@@ -23,13 +22,14 @@ from aiogram.types import User
 from bot.config import Settings
 from bot.errors import ConfigError
 from bot.telegram_retry import RetryMiddleware, Sleep
+from bot.telegram_session import JsonSession
 
 
 def build_bot(settings: Settings, session: BaseSession | None = None, sleep: Sleep = asyncio.sleep) -> Bot:
     """The Bot, talking to TELEGRAM_API_URL and retrying as Telegram asks (waits go through `sleep`)."""
     token = settings.token()
     if session is None:
-        session = AiohttpSession(api=TelegramAPIServer.from_base(settings.telegram_api_url.rstrip("/")))
+        session = JsonSession(api=TelegramAPIServer.from_base(settings.telegram_api_url.rstrip("/")))
     session.middleware(KeepResponseModels())
     session.middleware(RetryMiddleware(sleep))
     return Bot(token, session=session)

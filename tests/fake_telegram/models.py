@@ -68,6 +68,7 @@ class Request:
     params: JsonDict
     at: float
     via: str = "http"  # "http" or "webhook-reply" (a method returned in a webhook answer)
+    content_type: str = ""  # of an HTTP call's body: "application/json", "multipart/form-data", …
     status: int = 0
     response: JsonDict | None = None
 

@@ -219,14 +219,22 @@ class FakeTelegram(UpdatesApi):
     async def _handle_api(self, request: web.Request) -> web.Response:
         params = await self._read_params(request)
         token_ok = request.match_info["token"] == self.token
-        status, body = await self._execute(request.match_info["method"], params, token_ok=token_ok)
+        status, body = await self._execute(
+            request.match_info["method"], params, token_ok=token_ok, content_type=request.content_type
+        )
         return web.json_response(body, status=status, dumps=dumps)
 
     async def _execute(
-        self, method: str, params: JsonDict, *, via: str = "http", token_ok: bool = True
+        self,
+        method: str,
+        params: JsonDict,
+        *,
+        via: str = "http",
+        token_ok: bool = True,
+        content_type: str = "",
     ) -> tuple[int, JsonDict]:
         name = self._canonical.get(method.lower(), method)
-        record = Request(name, params, time.time(), via=via)
+        record = Request(name, params, time.time(), via=via, content_type=content_type)
         self.requests.append(record)
         self._notify()
         counted = name != "getUpdates"
