@@ -1,8 +1,9 @@
 """The Bot API transport: each call as one JSON body, instead of aiogram's form.
 
-aiogram posts every call as a form: each field prepared on its own, nested objects (a keyboard) dumped to
-JSON strings inside it, and the whole form URL-encoded by aiohttp. The Bot API takes a JSON body as well,
-and building one costs about 40% less CPU per call for a question with its keyboard (bench/RESULTS.md §1).
+aiogram posts every call as a form: each field prepared on its own, every unset field of every button
+walked through, nested objects (a keyboard) dumped to JSON strings inside it, and the whole form URL-encoded
+by aiohttp. The Bot API takes a JSON body as well: for a question with its keyboard, building one costs
+about 40% of the form's CPU (bench/RESULTS.md §1).
 A call that uploads a file (a poster, an export) still goes as a multipart form, through aiogram.
 """
 
@@ -28,7 +29,8 @@ class JsonSession(AiohttpSession):
         timestamps, unset and empty fields left out), as one JSON document; None when it uploads a file."""
         files: dict[str, InputFile] = {}
         body: dict[str, Any] = {}
-        for key, value in method.model_dump(warnings=False).items():
+        # Unset (None) fields are left out by pydantic first: aiogram would walk each, then drop it.
+        for key, value in method.model_dump(warnings=False, exclude_none=True).items():
             prepared = self.prepare_value(value, bot=bot, files=files, _dumps_json=False)
             if prepared is not None and prepared != "":
                 body[key] = prepared
