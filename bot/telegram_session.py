@@ -13,6 +13,7 @@ from typing import Any, cast
 
 from aiogram import Bot
 from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.client.session.base import BaseSession
 from aiogram.exceptions import TelegramNetworkError
 from aiogram.methods import TelegramMethod
 from aiogram.methods.base import TelegramType
@@ -23,20 +24,26 @@ from aiohttp.payload import BytesPayload
 JSON = "application/json"
 
 
+def json_fields(session: BaseSession, bot: Bot, method: TelegramMethod[Any]) -> dict[str, Any] | None:
+    """The call's parameters as aiogram would send them (the bot's defaults filled in, dates as
+    timestamps, unset and empty fields left out), ready for one JSON document; None when it uploads a
+    file."""
+    files: dict[str, InputFile] = {}
+    fields: dict[str, Any] = {}
+    # Unset (None) fields are left out by pydantic first: aiogram would walk each, then drop it.
+    for key, value in method.model_dump(warnings=False, exclude_none=True).items():
+        prepared = session.prepare_value(value, bot=bot, files=files, _dumps_json=False)
+        if prepared is not None and prepared != "":
+            fields[key] = prepared
+    return None if files else fields
+
+
 class JsonSession(AiohttpSession):
     def json_body(self, bot: Bot, method: TelegramMethod[Any]) -> BytesPayload | None:
-        """The call's parameters as aiogram would send them (the bot's defaults filled in, dates as
-        timestamps, unset and empty fields left out), as one JSON document; None when it uploads a file."""
-        files: dict[str, InputFile] = {}
-        body: dict[str, Any] = {}
-        # Unset (None) fields are left out by pydantic first: aiogram would walk each, then drop it.
-        for key, value in method.model_dump(warnings=False, exclude_none=True).items():
-            prepared = self.prepare_value(value, bot=bot, files=files, _dumps_json=False)
-            if prepared is not None and prepared != "":
-                body[key] = prepared
-        if files:
+        fields = json_fields(self, bot, method)
+        if fields is None:
             return None
-        return BytesPayload(self.json_dumps(body).encode(), content_type=JSON)
+        return BytesPayload(self.json_dumps(fields).encode(), content_type=JSON)
 
     async def make_request(
         self,

@@ -6,16 +6,20 @@ from __future__ import annotations
 import asyncio
 import hmac
 import logging
+from typing import Any
 
 from aiogram import Bot, Dispatcher
+from aiogram.methods import TelegramMethod
 from aiogram.webhook.aiohttp_server import SimpleRequestHandler
 from aiohttp import web
+from aiohttp.payload import BytesPayload, Payload
 from aiohttp.web_log import AccessLogger
 from sqlalchemy import text
 
 from bot.context import AppContext
 from bot.delivery import Delivery, current_delivery
 from bot.metrics import metrics_view
+from bot.telegram_session import JSON, json_fields
 
 log = logging.getLogger(__name__)
 CONTEXT_KEY: web.AppKey[AppContext] = web.AppKey("consultbot_context", AppContext)
@@ -46,6 +50,17 @@ class SecretWebhookHandler(SimpleRequestHandler):
         if delivery.redeliver:
             return web.Response(status=500, text="Database unavailable, deliver again")
         return response
+
+    def _build_response_writer(self, bot: Bot, result: TelegramMethod[Any] | None) -> Payload:
+        """A call a handler returns (a settled question), as a JSON answer: Telegram takes one as for
+        its calls (`bot.telegram_session`). aiogram's multipart form stays for an upload. (This overrides
+        a private method of aiogram's handler: the aiogram version is pinned in pyproject.toml.)"""
+        fields = json_fields(bot.session, bot, result) if result else None
+        if result is None or fields is None:
+            return super()._build_response_writer(bot, result)
+        return BytesPayload(
+            bot.session.json_dumps({"method": result.__api_method__, **fields}).encode(), content_type=JSON
+        )
 
 
 class FailedRequestsLogger(AccessLogger):

@@ -12,8 +12,11 @@ import pytest
 
 from bot.app import Application
 from bot.clock import FrozenClock
+from bot.services.container import Services
 from tests.conftest import make_settings
 from tests.fake_telegram import FakeTelegram
+
+DIGITAL = "Digital skills: computer, smartphone, online forms"
 
 
 def free_port() -> int:
@@ -69,6 +72,41 @@ async def test_webhook_mode_registers_itself(
         logged = [r.getMessage() for r in caplog.records if r.name == "aiohttp.access"]
         assert len(logged) == 1, logged
         assert '"POST /telegram HTTP/1.1" 403' in logged[0]
+    finally:
+        await app.stop()
+        await asyncio.wait_for(task, 20)
+        await app.close()
+
+
+async def test_polling_settles_the_answered_question(
+    database_url: str, tg: FakeTelegram, clock: FrozenClock
+) -> None:
+    """A handler gives the edit that settles an answered question back as the webhook's answer; with long
+    polling aiogram makes that call itself, once the update is saved."""
+    settings = make_settings(database_url, tg, health_port=free_port(), host="127.0.0.1")
+    app = await Application.create(settings, clock)
+    async with app.ctx.sessions.begin() as session:
+        services = Services(session, app.ctx)
+        version = await services.surveys.get("charleroi-learning-city")
+        assert version is not None
+        await services.rounds.open_round(version, payload="learning")
+    task = asyncio.create_task(app.run_polling(handle_signals=False))
+    try:
+        await tg.wait_until(lambda: tg.polling_seen, timeout=20)
+        resident = tg.user(user_id=7_700_000_302, first_name="Rosa", language_code="en")
+        await resident.start("learning")
+        await resident.press("Yes, I agree")
+        question = resident.last_message
+        await resident.press(DIGITAL)
+        await resident.press("Done ✅")
+
+        def settled() -> bool:
+            shown = tg.message(question.chat_id, question.message_id)
+            return shown is not None and shown.content.endswith("✓ " + DIGITAL)
+
+        await tg.wait_until(settled, timeout=20, what="the answered question settled")
+        assert not tg.message(question.chat_id, question.message_id).reply_markup  # type: ignore[union-attr]
+        assert all(call.via == "http" for call in tg.calls("editMessageText"))
     finally:
         await app.stop()
         await asyncio.wait_for(task, 20)

@@ -6,6 +6,7 @@ import logging
 
 from aiogram import Bot
 from aiogram.exceptions import TelegramBadRequest
+from aiogram.methods import EditMessageReplyMarkup, EditMessageText
 from aiogram.types import InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import gettext as _
 
@@ -61,16 +62,27 @@ async def ask_privacy(bot: Bot, chat_id: int, needs: NeedsPrivacy, city: str, la
     await send(bot, chat_id, title + "\n\n" + privacy_notice(city), keyboard)
 
 
-async def settle(message: Message | None, tail: str | None = None) -> None:
-    """Take the buttons off a message the resident has just used, noting their answer under it."""
+Settle = EditMessageText | EditMessageReplyMarkup
+
+
+def settling(message: Message | None, tail: str | None = None) -> Settle | None:
+    """The edit that takes the buttons off a message the resident has just used, noting their answer
+    under it."""
     if message is None:
+        return None
+    if tail and message.text is not None:
+        text = message.text + "\n\n✓ " + tail
+        if len(text) <= 4096:
+            return message.edit_text(text, reply_markup=None)
+    return message.edit_reply_markup(reply_markup=None)
+
+
+async def settle(message: Message | None, tail: str | None = None) -> None:
+    """Settle the message now (`settling`)."""
+    edit = settling(message, tail)
+    if edit is None:
         return
     try:
-        if tail and message.text is not None:
-            text = message.text + "\n\n✓ " + tail
-            if len(text) <= 4096:
-                await message.edit_text(text, reply_markup=None)
-                return
-        await message.edit_reply_markup(reply_markup=None)
+        await edit
     except TelegramBadRequest as exc:  # already edited, too old, or deleted: nothing to tidy
         log.debug("could not settle a message: %s", exc)

@@ -40,13 +40,17 @@ async def _stale(query: CallbackQuery, bot: Bot, error: StaleButton) -> None:
 
 async def _after(
     bot: Bot, chat_id: int, result: Progress | Rejected, note: Message | None, tail: str | None
-) -> None:
+) -> screens.Settle | None:
+    """Show what comes next. The used question is settled by the edit returned, which the handler gives
+    back as its webhook answer: Telegram makes it after the update is saved, and the bot makes one
+    Bot API call fewer per answer (bench/RESULTS.md §1). Its outcome is not needed: a message that can
+    no longer be edited is left as it is. (Polling: aiogram makes the call itself.)"""
     if isinstance(result, Rejected):
         await bot.send_message(chat_id, render.invalid_text(result.error, result.progress.language))
         await screens.show(bot, chat_id, result.progress, notes=False)
-        return
-    await screens.settle(note, tail)
+        return None
     await screens.show(bot, chat_id, result)
+    return screens.settling(note, tail)
 
 
 async def on_open_round(
@@ -88,7 +92,7 @@ async def on_privacy(
 
 async def on_answer(
     query: CallbackQuery, callback_data: AnswerCb, bot: Bot, services: Services, contact: Contact | None
-) -> None:
+) -> screens.Settle | None:
     runner = services.runner
     try:
         progress = await runner.load(contact, callback_data.r, callback_data.q)
@@ -107,7 +111,7 @@ async def on_answer(
             note = _message(query)
             if note is not None:
                 await note.edit_reply_markup(reply_markup=render.question_keyboard(progress))
-            return
+            return None
         value: Any = choice
         if question.type is QuestionType.RANK:
             value = [*progress.selection, choice]
@@ -119,15 +123,15 @@ async def on_answer(
             ):
                 await query.answer()
                 await _redraw(query, result)
-                return
+                return None
         else:
             result = await runner.choose(progress, choice)
     except StaleButton as error:
         await _stale(query, bot, error)
-        return
+        return None
     await query.answer()
     tail = render.format_value(progress.survey, question, value, None, progress.language)
-    await _after(bot, _chat_id(query), result, _message(query), tail)
+    return await _after(bot, _chat_id(query), result, _message(query), tail)
 
 
 async def _redraw(query: CallbackQuery, progress: Progress) -> None:
@@ -138,7 +142,7 @@ async def _redraw(query: CallbackQuery, progress: Progress) -> None:
 
 async def on_nav(
     query: CallbackQuery, callback_data: NavCb, bot: Bot, services: Services, contact: Contact | None
-) -> None:
+) -> screens.Settle | None:
     runner = services.runner
     action = callback_data.a
     chat_id = _chat_id(query)
@@ -149,11 +153,11 @@ async def on_nav(
             note = _message(query)
             if note is not None and progress.question is not None:
                 await note.edit_reply_markup(reply_markup=render.question_keyboard(progress, callback_data.p))
-            return
+            return None
         if action == "redo":
             await query.answer()
             await _redraw(query, await runner.rank_restart(progress))
-            return
+            return None
         result: Progress | Rejected
         tail: str | None = None
         if action == "back":
@@ -180,14 +184,15 @@ async def on_nav(
             raise StaleButton(progress)
     except StaleButton as error:
         await _stale(query, bot, error)
-        return
+        return None
     await query.answer()
-    await _after(bot, chat_id, result, _message(query), tail)
+    settle = await _after(bot, chat_id, result, _message(query), tail)
     if action == "submit" and isinstance(result, Progress) and result.response.assisted:
         review = _message(query)
         await assist.after_submit(bot, chat_id, services, result, review.message_id if review else None)
     elif action == "submit":
         await notifications.after_submit(bot, chat_id, result)
+    return settle
 
 
 class ActiveSurvey(Filter):
@@ -221,7 +226,7 @@ async def on_typed(message: Message, bot: Bot, services: Services, progress: Pro
         voice = await services.runner.voice_answer(
             progress, message.voice.file_id, message.voice.duration, message.message_id
         )
-        await _after(bot, message.chat.id, voice, None, None)
+        await _after(bot, message.chat.id, voice, None, None)  # nothing to settle: no button was used
         return
     if message.text is None:
         if expects_text:

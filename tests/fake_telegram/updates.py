@@ -178,7 +178,7 @@ class UpdatesApi(BotApi):
             headers["X-Telegram-Bot-Api-Secret-Token"] = secret
         try:
             async with self._http.post(url, data=dumps(update).encode(), headers=headers) as resp:
-                status = resp.status
+                status, reply_type = resp.status, resp.content_type
                 reply = await self._read_webhook_reply(resp) if status == 200 else None
         except (ClientError, OSError, TimeoutError) as exc:
             status, reply = 0, None
@@ -188,7 +188,7 @@ class UpdatesApi(BotApi):
             self._webhook_error(f"Wrong response from the webhook: {status}")
         if reply is not None:
             method, params = reply
-            await self._execute(method, params, via="webhook-reply")
+            await self._execute(method, params, via="webhook-reply", content_type=reply_type)
         return status
 
     def _webhook_error(self, message: str) -> None:
@@ -256,7 +256,13 @@ class UpdatesApi(BotApi):
         return batch
 
     async def _execute(
-        self, method: str, params: JsonDict, *, via: str = "http", token_ok: bool = True
+        self,
+        method: str,
+        params: JsonDict,
+        *,
+        via: str = "http",
+        token_ok: bool = True,
+        content_type: str = "",
     ) -> tuple[int, JsonDict]:
         """Run one method call (implemented by the HTTP server)."""
         raise NotImplementedError

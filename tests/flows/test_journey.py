@@ -39,8 +39,13 @@ async def test_whole_journey_stores_typed_answers_and_thanks(bot: Running, resid
         "idea": "More evening courses in Marcinelle, please.",
     }
     replies = await resident.press("✅ Send my answers")
-    assert "Thank you very much!" in replies[-2].content
-    assert "what the City does with the results" in replies[-1].content  # see test_notifications.py
+    *sent, settled = replies
+    assert "Thank you very much!" in sent[-2].content
+    assert "what the City does with the results" in sent[-1].content  # see test_notifications.py
+    # The review is settled last, by the webhook's answer: Telegram edits it once the update is saved.
+    assert settled.content.endswith("\n\n✓ Sent") and not settled.reply_markup
+    settle = bot.tg.calls("editMessageText")[-1]
+    assert (settle.via, settle.content_type) == ("webhook-reply", "application/json")
     async with bot.session() as session:
         response = (await session.execute(select(Response))).scalar_one()
     assert response.status is ResponseStatus.COMPLETED

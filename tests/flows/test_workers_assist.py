@@ -308,9 +308,10 @@ async def test_an_abandoned_interview_leaves_the_workers_chat(
     await worker.send("Story hours")
     tg.fail("deleteMessages", status=400, description="Bad Request: message can't be deleted for everyone")
     replies = await worker.press("✅ Send my answers")
-    assert [r.content for r in replies][-2] == (
+    assert [r.content for r in replies][-3] == (
         "Some messages of the interview could not be removed from this chat: please delete them yourself."
     )
     assert re.search(RECEIPT, worker.last_text)
+    assert replies[-1].content.endswith("✓ Sent")  # the review the worker is asked to delete
     rows = await responses(staff_bot)
     assert [(r.assisted, r.status) for r, _c in rows] == [(True, ResponseStatus.COMPLETED)]
