@@ -14,6 +14,9 @@ def build_routers(settings: Settings) -> list[Router]:
     """Every router, in the order updates should meet them; the fallback comes last."""
     routers = [
         errors.build_router(),
+        # Buttons are taken by one router each (their callback data's prefixes, see handlers/buttons.py),
+        # so the order only matters for messages: the survey's buttons, most of the traffic, come first.
+        survey.build_button_router(),
         groups.build_router(),
         *staff.build_routers(),
         *worker.build_routers(),

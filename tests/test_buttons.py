@@ -46,6 +46,31 @@ async def test_a_residents_answer_visits_the_survey_router_and_the_fallback(tg: 
     visited = await _visited(routers, answer)
     assert len(visited) == 2, visited
     assert visited[-1] == routers[-1].name  # the fallback, for a button the survey no longer takes
+    # The survey's buttons router comes first after the errors' (which take no buttons): an answer is
+    # not turned away by a dozen routers before it.
+    assert routers[1].name == visited[0] == "resident-survey-buttons"
+    assert not routers[0].callback_query.handlers
+
+
+async def test_no_other_router_takes_the_survey_buttons(tg: FakeTelegram) -> None:
+    """What lets the survey's buttons come first: no other router takes their prefixes (but the fallback,
+    which takes any button, last)."""
+    routers = build_routers(make_settings("sqlite+aiosqlite://", tg))
+
+    def prefixes(router: Router) -> set[str]:
+        return {
+            prefix
+            for check in router.callback_query._handler.filters or []
+            if isinstance(check.callback, ButtonPrefixes)
+            for prefix in check.callback.prefixes
+        }
+
+    survey = prefixes(routers[1])
+    assert {"a", "n"} <= survey
+    for router in routers[2:-1]:
+        root_filters = router.callback_query._handler.filters or []
+        narrowed = any(isinstance(f.callback, ButtonPrefixes) for f in root_filters)
+        assert narrowed and not survey & prefixes(router), router.name
 
 
 async def test_staff_buttons_reach_the_staff_routers_and_unknown_ones_only_the_fallback(

@@ -239,16 +239,24 @@ async def on_typed(message: Message, bot: Bot, services: Services, progress: Pro
     await _after(bot, message.chat.id, result, None, None)
 
 
-def build_router() -> Router:
-    """A new router each time: a router may belong to one dispatcher only."""
-    router = Router(name="resident-survey")
-    router.message.filter(PRIVATE)
-    router.edited_message.filter(PRIVATE)
+def build_button_router() -> Router:
+    """The survey's buttons: most of what the bot receives. Their callback data is the survey's own, so
+    this router can be met first, before the routers that would each turn a survey button away."""
+    router = Router(name="resident-survey-buttons")
     router.callback_query.filter(PRIVATE_BUTTON)
     router.callback_query.register(on_open_round, OpenRoundCb.filter())
     router.callback_query.register(on_privacy, PrivacyCb.filter())
     router.callback_query.register(on_answer, AnswerCb.filter())
     router.callback_query.register(on_nav, NavCb.filter())
+    return router
+
+
+def build_router() -> Router:
+    """Typed answers: after the commands and the staff's conversations. A new router each time: a router
+    may belong to one dispatcher only."""
+    router = Router(name="resident-survey")
+    router.message.filter(PRIVATE)
+    router.edited_message.filter(PRIVATE)
     router.edited_message.register(on_edited)
     router.message.register(on_typed, Magic(~F.text.startswith("/")), ActiveSurvey())
     return router
