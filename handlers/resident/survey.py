@@ -244,10 +244,11 @@ def build_button_router() -> Router:
     this router can be met first, before the routers that would each turn a survey button away."""
     router = Router(name="resident-survey-buttons")
     router.callback_query.filter(PRIVATE_BUTTON)
-    router.callback_query.register(on_open_round, OpenRoundCb.filter())
-    router.callback_query.register(on_privacy, PrivacyCb.filter())
+    # Each button is tried against these in turn: the most frequent first.
     router.callback_query.register(on_answer, AnswerCb.filter())
     router.callback_query.register(on_nav, NavCb.filter())
+    router.callback_query.register(on_open_round, OpenRoundCb.filter())
+    router.callback_query.register(on_privacy, PrivacyCb.filter())
     return router
 
 
