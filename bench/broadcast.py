@@ -27,6 +27,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from tests.fake_telegram.api import SEND_METHODS
 
@@ -84,19 +85,9 @@ class BroadcastTelegram(BenchTelegram):
         await self.start()
         return self
 
-    async def _execute(
-        self,
-        method: str,
-        params: JsonDict,
-        *,
-        via: str = "http",
-        token_ok: bool = True,
-        content_type: str = "",
-    ) -> tuple[int, JsonDict]:
+    async def _execute(self, method: str, params: JsonDict, **options: Any) -> tuple[int, JsonDict]:
         at = time.monotonic()
-        status, body = await super()._execute(
-            method, params, via=via, token_ok=token_ok, content_type=content_type
-        )
+        status, body = await super()._execute(method, params, **options)
         if method.lower() in SEND_NAMES:
             chat = params.get("chat_id")
             text = params.get("text")

@@ -140,15 +140,7 @@ class BenchTelegram(FakeTelegram):
         self._forget_old_records()
         return status
 
-    async def _execute(
-        self,
-        method: str,
-        params: JsonDict,
-        *,
-        via: str = "http",
-        token_ok: bool = True,
-        content_type: str = "",
-    ) -> tuple[int, JsonDict]:
+    async def _execute(self, method: str, params: JsonDict, **options: Any) -> tuple[int, JsonDict]:
         name = method.lower()
         self.api_calls[name] += 1
         if name in REPLY_METHODS:
@@ -156,7 +148,7 @@ class BenchTelegram(FakeTelegram):
             start = self._waiting.pop(chat, None) if isinstance(chat, int) else None
             if start is not None:
                 self.latencies.append(time.perf_counter() - start)
-        return await super()._execute(method, params, via=via, token_ok=token_ok, content_type=content_type)
+        return await super()._execute(method, params, **options)
 
     def _forget_old_records(self) -> None:
         for records in (self.requests, self.edits, self.webhook_deliveries):
