@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import enum
 import secrets
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
@@ -21,6 +22,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
 
 from bot.clock import Clock
+from bot.db.aggregates import AnswersOfResponse
 from bot.db.models import Answer, Contact, Respondent, Response, ResponseStatus, Round, SurveyVersion
 from bot.db.upsert import insert_ignore, upsert
 from bot.errors import AlreadySubmitted, RoundClosed, RoundNotFound, RoundNotOpenYet, StaleAction
@@ -207,8 +209,9 @@ class SurveyRunner:
         row = (await self._session.execute(_ACTIVE, {"contact_id": contact.id})).first()
         if row is None:
             return None
-        response, rnd, checksum = row
-        return await self._progress(rnd, await self._store.survey_for(rnd.survey_id, checksum), response)
+        response, rnd, checksum, answers = row
+        survey = await self._store.survey_for(rnd.survey_id, checksum)
+        return self._progress_of(rnd, survey, response, answers)
 
     async def load(self, contact: Contact | None, round_id: int, shown_index: int) -> Progress:
         """The progress a button refers to; StaleAction when the button is not from the current screen."""
@@ -219,9 +222,9 @@ class SurveyRunner:
         ).first()
         if row is None:
             raise StaleAction()
-        response, rnd, checksum = row
+        response, rnd, checksum, answers = row
         survey = await self._store.survey_for(rnd.survey_id, checksum)
-        progress = await self._progress(rnd, survey, response)
+        progress = self._progress_of(rnd, survey, response, answers)
         if response.status is ResponseStatus.COMPLETED:
             raise AlreadySubmitted()
         self._check_open(rnd)  # before the stale check: a closed round is said, not its next question
@@ -231,6 +234,12 @@ class SurveyRunner:
 
     async def _progress(self, rnd: Round, survey: Survey, response: Response) -> Progress:
         rows = await self._session.execute(_ANSWERS_OF, {"response_id": response.id})
+        return self._progress_of(rnd, survey, response, rows)
+
+    def _progress_of(
+        self, rnd: Round, survey: Survey, response: Response, rows: Iterable[Sequence[Any]]
+    ) -> Progress:
+        """The progress from the response's answers, as (question id, value, other text) rows."""
         answers: dict[str, AnswerValue | None] = {}
         others: dict[str, str] = {}
         for question_id, value, other_text in rows:
@@ -559,9 +568,9 @@ def _theirs(*, in_round: bool) -> ColumnElement[bool]:
 _RESPONSE_OF = (
     select(Response).where(_theirs(in_round=True)).order_by(Response.assisted_by.is_(None)).limit(1)
 )
-# A person's response with its round (read as round_and_survey reads it) and survey checksum.
+# A person's response with its round (read as round_and_survey reads it), survey checksum and answers.
 _WITH_ROUND = (
-    select(Response, Round, SurveyVersion.checksum)
+    select(Response, Round, SurveyVersion.checksum, AnswersOfResponse())
     .join(Round, Response.round_id == Round.id)
     .join(SurveyVersion, Round.survey_id == SurveyVersion.id)
     .limit(1)
