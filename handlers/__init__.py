@@ -14,8 +14,8 @@ def build_routers(settings: Settings) -> list[Router]:
     """Every router, in the order updates should meet them; the fallback comes last."""
     routers = [
         errors.build_router(),
-        # Buttons are taken by one router each (their callback data's prefixes, see handlers/buttons.py),
-        # so the order only matters for messages: the survey's buttons, most of the traffic, come first.
+        # No other router takes the survey's buttons (their callback data's prefixes, handlers/buttons.py;
+        # tests/test_buttons.py), so they, most of the traffic, can meet their router first.
         survey.build_button_router(),
         groups.build_router(),
         *staff.build_routers(),
