@@ -80,11 +80,16 @@ class BenchTelegram(FakeTelegram):
       one indexes messages by chat and keeps only the replies to the update in flight, and it forgets
       old request records, so its own cost stays flat however many residents there are.
     * ``record_updates``: keep each chat's updates in order, to replay them to another bot.
+    * ``api_latency``: seconds each Bot API call takes to answer, as Telegram's servers do from afar
+      (loopback answers in well under a millisecond).
     """
 
-    def __init__(self, *, record_updates: bool = False, max_connections: int = 40) -> None:
+    def __init__(
+        self, *, record_updates: bool = False, max_connections: int = 40, api_latency: float = 0.0
+    ) -> None:
         super().__init__(webhook_timeout=600.0)
         self.max_connections = max_connections
+        self.api_latency = api_latency
         self.targets: list[str] = []
         self.per_target: Counter[str] = Counter()
         self.statuses: Counter[int] = Counter()
@@ -148,6 +153,8 @@ class BenchTelegram(FakeTelegram):
             start = self._waiting.pop(chat, None) if isinstance(chat, int) else None
             if start is not None:
                 self.latencies.append(time.perf_counter() - start)
+        if self.api_latency:
+            await asyncio.sleep(self.api_latency)
         return await super()._execute(method, params, **options)
 
     def _forget_old_records(self) -> None:

@@ -76,11 +76,14 @@ async def measure_consultbot(
     profile: bool = False,
     experiments: Sequence[str] = (),
     event_loop: str = "auto",
+    api_latency: float = 0.0,
 ) -> tuple[JsonDict, BenchTelegram]:
     """Start the bot process(es), let the residents answer, count what the database holds."""
     if not is_sqlite(database_url):
         await reset_database(database_url, redis_url)
-    async with BenchTelegram(record_updates=True, max_connections=max_connections) as tg:
+    async with BenchTelegram(
+        record_updates=True, max_connections=max_connections, api_latency=api_latency
+    ) as tg:
         bots = [
             spawn_bot(
                 "consultbot",
@@ -169,6 +172,7 @@ async def run(args: argparse.Namespace) -> JsonDict:
             "redis": bool(args.redis_url),
             "updates_per_resident": 23,
             "max_connections": args.max_connections,
+            "api_latency_ms": args.api_latency_ms,
             "experiments": args.experiment,
             "floor_experiments": args.floor_experiment,
             "event_loop": "uvloop" if loop_factory(args.event_loop) is not None else "asyncio",
@@ -176,7 +180,8 @@ async def run(args: argparse.Namespace) -> JsonDict:
         }
     }
     # The floor's process starts while the bot's does (start-up is slow: see bench/startup.py).
-    async with BenchTelegram(max_connections=args.max_connections) as floor_tg:
+    api_latency = args.api_latency_ms / 1000
+    async with BenchTelegram(max_connections=args.max_connections, api_latency=api_latency) as floor_tg:
         echo = spawn_bot(
             "echo", floor_tg, workdir, experiments=args.floor_experiment, event_loop=args.event_loop
         )
@@ -191,6 +196,7 @@ async def run(args: argparse.Namespace) -> JsonDict:
                 args.profile,
                 args.experiment,
                 args.event_loop,
+                api_latency,
             )
             assert tg.recorded is not None
             await echo.wait_ready(floor_tg)
@@ -213,6 +219,7 @@ async def run(args: argparse.Namespace) -> JsonDict:
             args.max_connections,
             experiments=args.experiment,
             event_loop=args.event_loop,
+            api_latency=api_latency,
         )
         result["scale_out"] = many
         cpu_ratio = many["bot_cpu_ms_per_update"] / one["bot_cpu_ms_per_update"]
@@ -230,6 +237,7 @@ def report(result: JsonDict) -> str:
     lines.append(
         f"throughput: {p['residents']} residents, {p['database']}{' + redis' if p['redis'] else ''}, "
         f"{os.cpu_count()} cores"
+        + (f", Bot API calls take {p['api_latency_ms']} ms" if p["api_latency_ms"] else "")
     )
     runs = [("consultbot x1", result["consultbot"]), ("aiogram echo floor", result["floor"])]
     if "scale_out" in result:
@@ -276,6 +284,13 @@ def parse(argv: Sequence[str] | None) -> argparse.Namespace:
         type=int,
         default=40,
         help="webhook requests in flight at once, as setWebhook's max_connections (Telegram's default: 40)",
+    )
+    parser.add_argument(
+        "--api-latency-ms",
+        type=float,
+        default=0.0,
+        help="each Bot API call answers after this long, as Telegram does over the Internet (default 0: "
+        "loopback)",
     )
     parser.add_argument("--profile", action="store_true", help="sample the bots with py-spy during the load")
     parser.add_argument(

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from bench import memory, startup, throughput
+from bench import memory, sql_layers, startup, throughput
 from bench.residents import ANSWERS_PER_JOURNEY
 from tests.conftest import TEST_DATABASE_URL, TEST_REDIS_URL
 
@@ -128,3 +128,25 @@ def test_startup(tmp_path: Path) -> None:
     assert 0 < run["to_first_api_call_s"] <= run["to_first_get_updates_s"]
     assert run["exit_code"] == 0
     assert result["to_first_get_updates_s"]["median"] == run["to_first_get_updates_s"]
+
+
+def test_sql_layers(tmp_path: Path) -> None:
+    output = tmp_path / "sql_layers.json"
+    sql_layers.main(["--answers", "4", "--runs", "1", "--output", str(output)])
+    result = _result(output)
+    assert result["recording_stored"] == {"answers": 4, "update_records": 4}
+    per_answer = result["per_answer"]
+    assert per_answer.keys() == set(sql_layers.LAYERS)
+    for layer, figures in per_answer.items():
+        assert figures["stored"] == {"answers": 4, "update_records": 4}, layer
+        assert figures["cpu_us"] > 0 and figures["wall_us"] > 0
+    # The answer's unit of work: the update record, the contact, the response with its round and
+    # answers, the response's position, the answer (tests/flows/test_sql_per_update.py).
+    assert result["statements_per_answer"] == [5]
+    assert [statement.split()[0] for statement in result["statements"]] == [
+        "INSERT",
+        "SELECT",
+        "SELECT",
+        "UPDATE",
+        "INSERT",
+    ]
