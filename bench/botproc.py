@@ -32,7 +32,7 @@ PSEUDONYM_KEY = "bench-pseudonym-key"
 SURVEY_SLUG = "charleroi-learning-city"
 
 
-EXPERIMENTS = ("sqlite-one-connection", "pin-response-models", "commit-before-reply")
+EXPERIMENTS = ("sqlite-one-connection", "pin-response-models")
 
 
 def apply_experiments(names: Sequence[str]) -> None:
@@ -43,10 +43,6 @@ def apply_experiments(names: Sequence[str]) -> None:
       busy handler polls for the write lock.
     * ``pin-response-models``: keep aiogram's ``Response[T]`` models alive; pydantic caches generic
       models in a WeakValueDictionary, so aiogram rebuilds them after each garbage collection.
-    * ``commit-before-reply``: before each Bot API call an update's handler makes, the update's transaction
-      is committed, so that it no longer holds SQLite's writer (and its pooled connection) through the
-      call. Only what that does to speed: a failed call would leave the update committed and its redelivery
-      skipped, which the bot's exactly-once design does not allow.
     """
     if "sqlite-one-connection" in names:
         from typing import Any
@@ -64,8 +60,6 @@ def apply_experiments(names: Sequence[str]) -> None:
             return original(url, **kwargs)
 
         bot.setup.create_engine = one_connection  # type: ignore[attr-defined]
-    if "commit-before-reply" in names:
-        _commit_before_reply()
     if "pin-response-models" in names:
         from aiogram.methods.base import Response, TelegramMethod
 
@@ -79,36 +73,6 @@ def apply_experiments(names: Sequence[str]) -> None:
                 continue
             with contextlib.suppress(Exception):  # a return type pydantic cannot build alone
                 pinned.append(Response[returning])  # type: ignore[valid-type]
-
-
-def _commit_before_reply() -> None:
-    from typing import Any
-
-    from aiogram import Bot
-    from aiogram.client.session.middlewares.base import BaseRequestMiddleware, NextRequestMiddlewareType
-    from aiogram.methods import TelegramMethod
-
-    import bot.app
-    from bot import telegram
-    from bot.db.current import current_session
-
-    class CommitFirst(BaseRequestMiddleware):
-        async def __call__(
-            self, make_request: NextRequestMiddlewareType[Any], bot: Bot, method: TelegramMethod[Any]
-        ) -> Any:
-            session = current_session.get()
-            if session is not None and session.in_transaction():
-                await session.commit()
-            return await make_request(bot, method)
-
-    original = telegram.build_bot
-
-    def build_bot(*args: Any, **kwargs: Any) -> Bot:
-        built = original(*args, **kwargs)
-        built.session.middleware(CommitFirst())
-        return built
-
-    bot.app.build_bot = build_bot  # type: ignore[attr-defined]
 
 
 async def run_consultbot(args: argparse.Namespace) -> None:

@@ -4,14 +4,14 @@
 
 Issue 9's throughput target (CPU per update at most 2× a bare aiogram bot's) is missed, and most of the
 gap is the database's work (bench/RESULTS.md §1). This benchmark says how much of that is the layers the
-bot goes through. N residents each answer the first question of a survey (a select_one) once, one
-transaction per answer, as the bot's unit of work does: record the update, read the contact, read the
-response with its round and answers, write the answer and the response's position, commit. The
-statements this sends to SQLite are recorded, then run again, text and parameters unchanged, one
-transaction per answer, through each layer below:
+bot goes through. N residents each answer the first question of a survey (a select_one) once, as the
+bot's unit of work does: claim the update, read the contact, read the response with its round and
+answers, write the response's position and the answer, commit (before the replies, bot/commit_point.py);
+then mark the update completed, commit. The statements this sends to SQLite are recorded, then run again,
+text and parameters unchanged, transaction by transaction, through each layer below:
 
-1. ``shipped``: the services the survey's button handler calls (`ProcessedUpdates.first_delivery`,
-   `Contacts.find`, `SurveyRunner.load` and `choose`, the commit): SQLAlchemy's async ORM over the bot's
+1. ``shipped``: the services the survey's button handler calls (`ProcessedUpdates.claim` and `complete`,
+   `Contacts.find`, `SurveyRunner.load` and `choose`, the commits): SQLAlchemy's async ORM over the bot's
    SQLite driver (bot/db/sqlite_onehop.py), with those services' own Python (the survey engine's step).
 2. ``driver_sql``: SQLAlchemy's async Core with no ORM and no compilation: the recorded statements through
    `AsyncConnection.exec_driver_sql`, on the same engine (BEGIN IMMEDIATE in the first statement's hop).
@@ -21,8 +21,8 @@ transaction per answer, through each layer below:
    (it blocks the event loop); it is SQLite's own work, for reference.
 
 Each layer starts from its own copy of the database as it was before the answers, and each checks that
-it stored N answers and N update records. CPU is the process's, all threads (the SQLite thread counts),
-per answer; the layers run in turn, `--runs` times, interleaved, and the median is kept.
+it stored N answers and N completed update records. CPU is the process's, all threads (the SQLite
+thread counts), per answer; the layers run in turn, `--runs` times, interleaved, and the median is kept.
 """
 
 from __future__ import annotations
@@ -108,7 +108,7 @@ async def shipped(
     database: Path, plan: JsonDict, record: bool = False
 ) -> tuple[Timing, list[list[Statement]]]:
     """Each answer through the services, as UnitOfWork and the button handler call them; with `record`,
-    also the statements each sent to SQLite (a pass of its own: the listener costs CPU)."""
+    also the statements of each transaction (a pass of its own: the listener costs CPU)."""
     from pydantic import SecretStr
     from sqlalchemy import event
 
@@ -136,17 +136,21 @@ async def shipped(
     try:
         started = _now()
         for number, shown_index in enumerate(plan["shown"]):
+            update_id = FIRST_UPDATE_ID + number
             recorded.append([])
             async with ctx.sessions() as session:
                 services = Services(session, ctx)
-                if not await services.processed_updates.first_delivery(FIRST_UPDATE_ID + number):
-                    raise RuntimeError("update recorded twice")
+                if not await services.processed_updates.claim(update_id):
+                    raise RuntimeError("update claimed twice")
                 contact = await services.contacts.find(FIRST_TELEGRAM_ID + number)
                 assert contact is not None
                 await services.contacts.mark_reachable(contact)
                 progress = await services.runner.load(contact, plan["round_id"], shown_index)
                 result = await services.runner.choose(progress, CHOICE)
                 assert isinstance(result, Progress)
+                await session.commit()  # before the handler's first Bot API call
+                recorded.append([])
+                await services.processed_updates.complete(update_id)
                 await session.commit()
         timing = _since(started)
     finally:
@@ -222,7 +226,7 @@ def stored(database: Path) -> JsonDict:
     try:
         answers = connection.execute("SELECT count(*) FROM answers").fetchone()[0]
         updates = connection.execute(
-            "SELECT count(*) FROM processed_updates WHERE update_id >= ?", (FIRST_UPDATE_ID,)
+            "SELECT count(*) FROM processed_updates WHERE update_id >= ? AND completed", (FIRST_UPDATE_ID,)
         ).fetchone()[0]
     finally:
         connection.close()
@@ -277,13 +281,16 @@ async def measure(workdir: Path, answers: int, runs: int) -> JsonDict:
         }
         for layer in LAYERS
     }
-    counts = sorted({len(statements) for statements in recorded})
+    per_transaction = len(recorded) // answers
     return {
         "answers": answers,
         "runs": runs,
         "setup_seconds": round(setup_seconds, 1),
-        "statements_per_answer": counts,
-        "statements": [statement.split("\n")[0][:100] for statement, _ in recorded[0]] if recorded else [],
+        "transactions_per_answer": per_transaction,
+        "statements": [
+            [statement.split("\n")[0][:100] for statement, _ in transaction]
+            for transaction in recorded[:per_transaction]
+        ],
         "recording_stored": checks["recording"],
         "per_answer": per_answer,
     }
@@ -292,8 +299,9 @@ async def measure(workdir: Path, answers: int, runs: int) -> JsonDict:
 def report(result: JsonDict) -> str:
     per = result["per_answer"]
     lines = [
-        f"{NAME}: {result['answers']} button answers, one transaction each, "
-        f"{result['statements_per_answer']} statements + BEGIN IMMEDIATE + COMMIT, median of {result['runs']}"
+        f"{NAME}: {result['answers']} button answers, each {result['transactions_per_answer']} transactions"
+        f" of {[len(t) for t in result['statements']]} statements (and BEGIN IMMEDIATE, COMMIT),"
+        f" median of {result['runs']} runs"
     ]
     shipped_cpu = per["shipped"]["cpu_us"]
     for layer in LAYERS:

@@ -12,6 +12,7 @@ from aiogram.exceptions import TelegramForbiddenError
 from aiogram.types import TelegramObject, Update, User
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.commit_point import CommitPoint, current_commit_point
 from bot.context import AppContext
 from bot.db.current import current_session
 from bot.metrics import DUPLICATES
@@ -21,11 +22,13 @@ log = logging.getLogger(__name__)
 
 
 class UnitOfWork(BaseMiddleware):
-    """Everything an update changes is saved together, or not at all (the session rolls back on error).
+    """What an update changes is saved in one session: committed before each Bot API call the update
+    makes (bot/commit_point.py) and when the handler returns, rolled back since the last commit on error.
 
     It also looks up the person's contact once, so the language middleware and handlers share it, and
-    records the update's id in the same transaction: a second delivery of an update whose effects are
-    committed is skipped (and answered 200 by the webhook), see `bot.services.updates`.
+    claims the update's id in its first transaction, marking it completed in its last: a second delivery
+    of a completed update is skipped (and answered 200 by the webhook), one of an update that stopped
+    half-way is processed again, see `bot.services.updates`.
     """
 
     def __init__(self, ctx: AppContext) -> None:
@@ -45,8 +48,8 @@ class UnitOfWork(BaseMiddleware):
                 finally:
                     current_session.reset(token)
         except TelegramForbiddenError:
-            # The person blocked the bot (or left): what this update did is rolled back, they are marked
-            # unreachable, and nothing more is tried; no error escapes.
+            # The person blocked the bot (or left): what this update did since its last commit is rolled
+            # back, they are marked unreachable, and nothing more is tried; no error escapes.
             user: User | None = data.get("event_from_user")
             if user is not None:
                 async with self._ctx.sessions.begin() as session:
@@ -62,9 +65,10 @@ class UnitOfWork(BaseMiddleware):
         session: AsyncSession,
     ) -> Any:
         services = Services(session, self._ctx)
-        if isinstance(event, Update) and not await services.processed_updates.first_delivery(event.update_id):
+        update_id = event.update_id if isinstance(event, Update) else None
+        if update_id is not None and not await services.processed_updates.claim(update_id):
             DUPLICATES.inc()
-            log.info("update %s was delivered again: already processed, skipped", event.update_id)
+            log.info("update %s was delivered again: already processed, skipped", update_id)
             return None
         data["services"] = services
         user: User | None = data.get("event_from_user")
@@ -73,6 +77,14 @@ class UnitOfWork(BaseMiddleware):
             await services.contacts.mark_reachable(contact)  # they wrote: they have not blocked us
         data["contact"] = contact
         data["contact_language"] = contact.language if contact is not None else None
-        result = await handler(event, data)
+        point = CommitPoint(session)
+        token = current_commit_point.set(point)
+        try:
+            result = await handler(event, data)
+        finally:
+            point.active = False  # a task the handler started must not commit this session later
+            current_commit_point.reset(token)
+        if update_id is not None:
+            await services.processed_updates.complete(update_id)
         await session.commit()
         return result

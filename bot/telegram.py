@@ -19,6 +19,7 @@ from aiogram.methods import TelegramMethod
 from aiogram.methods.base import Response
 from aiogram.types import User
 
+from bot.commit_point import CommitBeforeCall
 from bot.config import Settings
 from bot.errors import ConfigError
 from bot.telegram_retry import RetryMiddleware, Sleep
@@ -30,6 +31,7 @@ def build_bot(settings: Settings, session: BaseSession | None = None, sleep: Sle
     token = settings.token()
     if session is None:
         session = JsonSession(api=TelegramAPIServer.from_base(settings.telegram_api_url.rstrip("/")))
+    session.middleware(CommitBeforeCall())
     session.middleware(KeepResponseModels())
     session.middleware(RetryMiddleware(sleep))
     return Bot(token, session=session)

@@ -20,8 +20,9 @@ async def on_error(event: ErrorEvent, bot: Bot) -> None:
     update = event.update
     delivery = current_delivery.get()
     if delivery is not None and database_unavailable(event.exception):
-        # Nothing was saved; the webhook answers 500 and Telegram delivers the update again, so the
-        # resident gets their answer then, once, without having to repeat anything.
+        # What was not committed is rolled back; the webhook answers 500 and Telegram delivers the update
+        # again, which runs it again on what was (bot/services/updates.py): the resident gets their
+        # answer then, once, without having to repeat anything.
         delivery.redeliver = True
         log.warning(
             "update %s (%s): database unavailable (%s); Telegram will deliver it again",

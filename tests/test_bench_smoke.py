@@ -134,19 +134,17 @@ def test_sql_layers(tmp_path: Path) -> None:
     output = tmp_path / "sql_layers.json"
     sql_layers.main(["--answers", "4", "--runs", "1", "--output", str(output)])
     result = _result(output)
-    assert result["recording_stored"] == {"answers": 4, "update_records": 4}
+    assert result["recording_stored"] == {"answers": 4, "update_records": 4}  # completed ones
     per_answer = result["per_answer"]
     assert per_answer.keys() == set(sql_layers.LAYERS)
     for layer, figures in per_answer.items():
         assert figures["stored"] == {"answers": 4, "update_records": 4}, layer
         assert figures["cpu_us"] > 0 and figures["wall_us"] > 0
-    # The answer's unit of work: the update record, the contact, the response with its round and
-    # answers, the response's position, the answer (tests/flows/test_sql_per_update.py).
-    assert result["statements_per_answer"] == [5]
-    assert [statement.split()[0] for statement in result["statements"]] == [
-        "INSERT",
-        "SELECT",
-        "SELECT",
-        "UPDATE",
-        "INSERT",
+    # The answer's unit of work (tests/flows/test_sql_per_update.py): the update's claim, the contact,
+    # the response with its round and answers, the response's position, the answer; committed before the
+    # replies; then the update marked completed.
+    assert result["transactions_per_answer"] == 2
+    assert [[statement.split()[0] for statement in transaction] for transaction in result["statements"]] == [
+        ["INSERT", "SELECT", "SELECT", "UPDATE", "INSERT"],
+        ["UPDATE"],
     ]

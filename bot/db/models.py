@@ -19,6 +19,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     false,
+    true,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -389,10 +390,12 @@ class OutboxMessage(Base):
 
 
 class ProcessedUpdate(Base):
-    """A Telegram update whose effects are saved: written in the update's own transaction, so a second
-    delivery of the same update finds it and is skipped. Purged after a day."""
+    """A Telegram update taken up for processing, written in the update's first transaction; `completed`
+    once its last transaction commits. A second delivery of a completed update is skipped; one of an
+    update that stopped half-way (bot/commit_point.py) is processed again. Purged after a day."""
 
     __tablename__ = "processed_updates"
 
     update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     processed_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    completed: Mapped[bool] = mapped_column(Boolean, default=False, server_default=true())

@@ -1,21 +1,44 @@
 """Telegram updates already processed: each update takes effect once, even when delivered twice.
 
-The update's id is inserted in the update's own transaction, first thing: if the insert conflicts, an
-earlier delivery's effects are already committed and this one is skipped; if the update fails, its id is
-rolled back with everything else, and the next delivery processes it. On PostgreSQL a second delivery
-running at the same moment waits on the first one's row until it commits or rolls back.
+The update's id is claimed in the update's first transaction, first thing, as not completed, and marked
+completed in its last one. An update that replies is two transactions or more, because its work is
+committed before each reply goes out (bot/commit_point.py), and it may stop after the first: a reply that
+cannot be sent, the database gone, the process killed.
+
+A delivery of a completed update is skipped. A delivery of one that stopped half-way runs it again, on
+what its first part committed: a survey answer then finds its question answered, and shows the current one.
+If an update fails before its first commit, its claim rolls back with everything else.
+
+On PostgreSQL a second delivery running at the same moment waits on the first one's row until it commits
+or rolls back.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
+from functools import cache
 
-from sqlalchemy import delete
+from sqlalchemy import Insert, Table, bindparam, delete, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
 from bot.db.models import ProcessedUpdate
-from bot.db.upsert import insert_ignore
+
+_TABLE: Table = ProcessedUpdate.__table__  # type: ignore[assignment]
+_COMPLETE = update(_TABLE).where(_TABLE.c.update_id == bindparam("id")).values(completed=True)
+
+
+@cache
+def _claim(dialect: str) -> Insert:
+    """INSERT the update as not completed; on a conflict, take over a row that is not completed either.
+    RETURNING gives a row unless the update was completed."""
+    statement = (postgresql if dialect == "postgresql" else sqlite).insert(_TABLE)
+    return statement.on_conflict_do_update(  # type: ignore[no-any-return]
+        index_elements=["update_id"],
+        set_={"processed_at": statement.excluded.processed_at},
+        where=_TABLE.c.completed.is_(False),
+    ).returning(_TABLE.c.update_id)
 
 
 class ProcessedUpdates:
@@ -23,14 +46,15 @@ class ProcessedUpdates:
         self._session = session
         self._clock = clock
 
-    async def first_delivery(self, update_id: int) -> bool:
-        """Record the update as processed (in the current transaction); False when it already was."""
-        return await insert_ignore(
-            self._session,
-            ProcessedUpdate,
-            {"update_id": update_id, "processed_at": self._clock.now()},
-            ["update_id"],
-        )
+    async def claim(self, update_id: int) -> bool:
+        """Take the update up (in the current transaction); False when an earlier delivery completed it."""
+        statement = _claim(self._session.get_bind().dialect.name)
+        values = {"update_id": update_id, "processed_at": self._clock.now(), "completed": False}
+        return (await self._session.execute(statement, values)).first() is not None
+
+    async def complete(self, update_id: int) -> None:
+        """Mark the update completed, in its last transaction."""
+        await self._session.execute(_COMPLETE, {"id": update_id})
 
     async def purge(self, before: datetime) -> int:
         """Forget updates processed before `before` (Telegram redelivers for far less than a day)."""

@@ -5,7 +5,7 @@ Public API:
 * :class:`FakeTelegram` (``server.py``): ``async with FakeTelegram() as tg`` serves
   ``{tg.base_url}/bot{token}/{method}`` and ``/file/bot{token}/{path}``; records ``requests``,
   ``sent``, ``edits``, ``callback_answers``, ``commands``, ``descriptions``; enforces Telegram's
-  limits with Telegram's error texts; injects faults (``block``, ``fail``, ``rate_limit``);
+  limits with Telegram's error texts; injects faults (``block``, ``fail``, ``hold``, ``rate_limit``);
   delivers updates (``deliver``/``deliver_raw``) by webhook or to ``getUpdates``.
 * :class:`FakeUser`, :class:`FakeGroup`, :class:`FakeChannel` (``user.py``): the other side of
   the chat, from ``tg.user(...)``, ``tg.group(...)``, ``tg.channel(...)``.

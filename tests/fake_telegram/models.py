@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import copy
 import time
 from collections import deque
@@ -176,8 +177,19 @@ class WebhookDelivery:
 
 
 @dataclass
+class Hold:
+    """A call kept waiting, unanswered, until the test lets it go: a slow Telegram, without sleeping."""
+
+    arrived: asyncio.Event = field(default_factory=asyncio.Event)
+    released: asyncio.Event = field(default_factory=asyncio.Event)
+
+    def release(self) -> None:
+        self.released.set()
+
+
+@dataclass
 class Fault:
-    """A scheduled failure (or delay) for the next ``times`` calls of a method."""
+    """A scheduled failure (or delay, or hold) for the next ``times`` calls of a method."""
 
     method: str
     times: int
@@ -186,6 +198,7 @@ class Fault:
     delay: float
     description: str | None
     effect_first: bool
+    hold: Hold | None = None
 
     def error(self) -> ApiError | None:
         """The error to answer with, None to answer normally."""

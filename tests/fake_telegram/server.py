@@ -22,6 +22,7 @@ from .api import SEND_METHODS
 from .models import (
     ApiError,
     Fault,
+    Hold,
     JsonDict,
     RateLimiter,
     Request,
@@ -138,6 +139,13 @@ class FakeTelegram(UpdatesApi):
         self._faults.append(
             Fault(method.lower(), times, status, retry_after, delay, description, effect_first)
         )
+
+    def hold(self, method: str) -> Hold:
+        """Keep the next call of ``method`` waiting, before it takes effect, until ``release()``;
+        ``arrived`` is set once it is waiting."""
+        held = Hold()
+        self._faults.append(Fault(method.lower(), 1, None, 0, 0.0, None, False, held))
+        return held
 
     def clear_faults(self) -> None:
         """Forget pending faults."""
@@ -261,6 +269,9 @@ class FakeTelegram(UpdatesApi):
         if name not in self.handlers and name != "getUpdates":
             raise ApiError(404, "Not Found")
         fault = self._take_fault(name)
+        if fault is not None and fault.hold is not None:
+            fault.hold.arrived.set()
+            await fault.hold.released.wait()
         if fault is not None and fault.delay and not fault.effect_first:
             await asyncio.sleep(fault.delay)
         error = fault.error() if fault is not None else None

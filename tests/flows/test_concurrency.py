@@ -1,5 +1,6 @@
 """Twenty fast taps on one button store one answer: with per-resident event isolation, and without it,
-when only the database constraints and the response's revision check stand in the way."""
+when only the database constraints and the response's revision check stand in the way. One resident's
+slow reply does not hold up the others."""
 
 from __future__ import annotations
 
@@ -11,10 +12,10 @@ from sqlalchemy import select
 
 from bot.clock import FrozenClock
 from bot.config import Settings
-from bot.db.models import Answer, Response
+from bot.db.models import Answer, ProcessedUpdate, Response
 from tests.fake_telegram import FakeTelegram, FakeUser
 from tests.flows.journey import PAYLOAD, agree
-from tests.harness import running_bot
+from tests.harness import Running, running_bot
 
 
 @pytest.mark.parametrize("isolated", [True, False], ids=["isolation", "no-isolation"])
@@ -68,3 +69,30 @@ async def test_restart_mid_survey_continues_at_the_same_question(
             "topics": ["digital"],
             "time_of_day": ["morning"],
         }
+
+
+async def test_a_slow_reply_does_not_hold_up_other_residents(
+    bot: Running, tg: FakeTelegram, resident: FakeUser
+) -> None:
+    """While Telegram keeps one resident's next question waiting, another resident's answer is saved and
+    answered: an update's work is committed before its replies (bot/commit_point.py), so it does not
+    hold SQLite's one writer through them (bench/RESULTS.md §1, session 7)."""
+    rnd = await bot.open_round(payload=PAYLOAD)
+    other = tg.user(user_id=7_700_000_002, first_name="Omar", language_code="en")
+    for person in (resident, other):
+        await agree(person)
+        await person.press("Digital skills: computer, smartphone, online forms")
+    held = tg.hold("sendMessage")
+    slow = asyncio.create_task(resident.press("Done ✅"))
+    await asyncio.wait_for(held.arrived.wait(), 5)
+    assert await bot.answers_of(resident.user_id, rnd.id) == {"topics": ["digital"]}, "saved before the reply"
+    replies = await asyncio.wait_for(other.press("Done ✅"), 5)
+    assert any("When could you learn?" in reply.content for reply in replies)
+    assert await bot.answers_of(other.user_id, rnd.id) == {"topics": ["digital"]}
+    held.release()
+    replies = await asyncio.wait_for(slow, 5)
+    assert any("When could you learn?" in reply.content for reply in replies)
+    async with bot.session() as session:
+        assert (await session.execute(select(ProcessedUpdate.completed))).scalars().all() == [True] * len(
+            tg.webhook_deliveries
+        )

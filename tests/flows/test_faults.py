@@ -7,7 +7,7 @@ from __future__ import annotations
 from aiogram.types import Update
 from sqlalchemy import select
 
-from bot.db.models import Contact, Response
+from bot.db.models import Contact, ProcessedUpdate, Response
 from tests.fake_telegram import FakeTelegram, FakeUser
 from tests.flows.journey import PAYLOAD, agree
 from tests.harness import Running, database_drops
@@ -81,6 +81,40 @@ async def test_database_hiccup_mid_answer_is_delivered_again_and_takes_effect_on
     assert await tg.deliver(update) == 200  # a third delivery changes nothing
     assert await bot.answers_of(resident.user_id, rnd.id) == {"topics": ["digital"]}
     assert len([m for m in tg.messages(resident.user_id) if "When could you learn?" in m.content]) == 1
+
+
+async def test_database_gone_after_the_replies_the_update_runs_again_on_what_was_saved(
+    bot: Running, tg: FakeTelegram, resident: FakeUser
+) -> None:
+    """The answer was saved and the next question sent (the work is committed before the replies), then
+    the database drops as the update is marked completed: 500, and Telegram's next delivery runs the
+    update again. It finds the question answered and shows the current one; the answer is stored once,
+    and a later delivery of the now completed update is skipped."""
+    rnd = await bot.open_round(payload=PAYLOAD)
+    await agree(resident)
+    await resident.press("Digital skills: computer, smartphone, online forms")
+    resident.check_status = False
+    with database_drops(bot, "UPDATE processed_updates") as failed:
+        replies = await resident.press("Done ✅")
+    assert failed
+    assert resident.last_status == 500
+    assert "When could you learn?" in replies[-1].content
+    assert await bot.answers_of(resident.user_id, rnd.id) == {"topics": ["digital"]}
+    update = tg.webhook_deliveries[-1].update
+
+    def asked() -> int:
+        return len([m for m in tg.messages(resident.user_id) if "When could you learn?" in m.content])
+
+    before = asked()
+    assert await tg.deliver(update) == 200
+    assert await bot.answers_of(resident.user_id, rnd.id) == {"topics": ["digital"]}
+    assert "When could you learn?" in resident.last_text
+    assert await tg.deliver(update) == 200  # completed now: skipped
+    assert asked() == before + 1
+    async with bot.session() as session:
+        assert await session.scalar(
+            select(ProcessedUpdate.completed).where(ProcessedUpdate.update_id == update["update_id"])
+        )
 
 
 async def test_database_unreachable_at_the_first_query_asks_for_redelivery(

@@ -46,7 +46,18 @@ async def cost(bot: Running, step: Callable[[], Awaitable[object]]) -> list[str]
     return statements
 
 
-async def test_answers_cost_one_transaction_and_few_statements(bot: Running, resident: FakeUser) -> None:
+def _transactions(statements: list[str]) -> list[list[str]]:
+    transactions: list[list[str]] = []
+    for statement in statements:
+        if statement == "BEGIN":
+            transactions.append([])
+        else:
+            assert transactions, f"{statement} ran outside a transaction"
+            transactions[-1].append(statement)
+    return transactions
+
+
+async def test_answers_cost_two_transactions_and_few_statements(bot: Running, resident: FakeUser) -> None:
     await bot.open_round(payload=PAYLOAD)
     await agree(resident)
     await answer_first_part(resident)
@@ -56,10 +67,13 @@ async def test_answers_cost_one_transaction_and_few_statements(bot: Running, res
     skipped = await cost(bot, lambda: resident.press("Skip »"))
 
     for statements in (pressed, typed, skipped):
-        begins = [s for s in statements if s.startswith("BEGIN")]
-        assert len(begins) == 1, statements  # one transaction
-        work = [s for s in statements if not s.startswith("BEGIN")]
-        # processed update, contact, the response with its round (share lock) and its answers, the
+        # Two transactions: the update's work, committed before its replies go out (bot/commit_point.py),
+        # then the update marked completed.
+        transactions = _transactions(statements)
+        assert len(transactions) == 2, statements
+        work, completion = transactions
+        assert [s.split(" SET ")[0] for s in completion] == ["UPDATE processed_updates"], completion
+        # the update's claim, contact, the response with its round (share lock) and its answers, the
         # response's position, the new answer; a typed answer also meets the staff conversations' state
         # filters, so the FSM state is read once (from Redis when configured): nothing grows with the
         # number of questions or answers.
