@@ -34,11 +34,14 @@ import statistics
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bot import loop
 
 from .harness import JsonDict, conclude, fresh_workdir
+
+if TYPE_CHECKING:
+    from bot.context import AppContext
 
 NAME = "sql_layers"
 FIRST_TELEGRAM_ID = 7_000_000_000
@@ -61,17 +64,14 @@ def _since(start: Timing) -> Timing:
     return cpu - start[0], wall - start[1]
 
 
-async def populate(database: Path, answers: int) -> JsonDict:
-    """The survey stored, its round open, and `answers` residents who agreed to the privacy notice and
-    stand at the first question. Returns what the answers need: the round and each one's shown index."""
+async def _context(database: Path) -> AppContext:
+    """The bot's context on `database`, with no shipped survey (only the benchmark's own)."""
     from pydantic import SecretStr
 
     from bot.config import Settings
-    from bot.services.answering import Progress
-    from bot.services.container import Services
     from bot.setup import build_context
 
-    from .export import KEY, PAYLOAD, SURVEY_ID, TIMEZONE, survey_source
+    from .export import KEY, TIMEZONE
 
     settings = Settings(
         database_url=f"sqlite+aiosqlite:///{database}",
@@ -79,7 +79,18 @@ async def populate(database: Path, answers: int) -> JsonDict:
         timezone=TIMEZONE,
         surveys_dir=database.parent / "no-surveys",  # made by `measure`
     )
-    ctx = await build_context(settings)
+    return await build_context(settings)
+
+
+async def populate(database: Path, answers: int) -> JsonDict:
+    """The survey stored, its round open, and `answers` residents who agreed to the privacy notice and
+    stand at the first question. Returns what the answers need: the round and each one's shown index."""
+    from bot.services.answering import Progress
+    from bot.services.container import Services
+
+    from .export import PAYLOAD, SURVEY_ID, survey_source
+
+    ctx = await _context(database)
     try:
         async with ctx.sessions.begin() as session:
             services = Services(session, ctx)
@@ -109,23 +120,12 @@ async def shipped(
 ) -> tuple[Timing, list[list[Statement]]]:
     """Each answer through the services, as UnitOfWork and the button handler call them; with `record`,
     also the statements of each transaction (a pass of its own: the listener costs CPU)."""
-    from pydantic import SecretStr
     from sqlalchemy import event
 
-    from bot.config import Settings
     from bot.services.answering import Progress
     from bot.services.container import Services
-    from bot.setup import build_context
 
-    from .export import KEY, TIMEZONE
-
-    settings = Settings(
-        database_url=f"sqlite+aiosqlite:///{database}",
-        pseudonym_key=SecretStr(KEY),
-        timezone=TIMEZONE,
-        surveys_dir=database.parent / "no-surveys",  # made by `measure`
-    )
-    ctx = await build_context(settings)
+    ctx = await _context(database)
     recorded: list[list[Statement]] = []
 
     def keep(_conn: Any, _cursor: Any, statement: str, parameters: Any, _context: Any, _many: bool) -> None:
@@ -140,7 +140,7 @@ async def shipped(
             recorded.append([])
             async with ctx.sessions() as session:
                 services = Services(session, ctx)
-                if not await services.processed_updates.claim(update_id):
+                if not await services.processed_updates.claim(update_id, completed=False):
                     raise RuntimeError("update claimed twice")
                 contact = await services.contacts.find(FIRST_TELEGRAM_ID + number)
                 assert contact is not None

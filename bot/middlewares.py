@@ -22,17 +22,20 @@ log = logging.getLogger(__name__)
 
 
 class UnitOfWork(BaseMiddleware):
-    """What an update changes is saved in one session: committed before each Bot API call the update
-    makes (bot/commit_point.py) and when the handler returns, rolled back since the last commit on error.
+    """What an update changes is saved in one session, committed when the handler returns and rolled back
+    on error; on SQLite also committed before each Bot API call the update makes (bot/commit_point.py).
 
     It also looks up the person's contact once, so the language middleware and handlers share it, and
-    claims the update's id in its first transaction, marking it completed in its last: a second delivery
-    of a completed update is skipped (and answered 200 by the webhook), one of an update that stopped
-    half-way is processed again, see `bot.services.updates`.
+    claims the update's id in its first transaction (on SQLite, marking it completed in its last): a
+    second delivery of a completed update is skipped (and answered 200 by the webhook), one of an update
+    that stopped half-way is processed again, see `bot.services.updates`.
     """
 
     def __init__(self, ctx: AppContext) -> None:
         self._ctx = ctx
+        # SQLite has one writer, which an update must not hold through its replies; PostgreSQL locks only
+        # the rows an update writes, and there an update stays one transaction, replies included.
+        self._commit_before_replies = ctx.engine.dialect.name == "sqlite"
 
     async def __call__(
         self,
@@ -66,7 +69,10 @@ class UnitOfWork(BaseMiddleware):
     ) -> Any:
         services = Services(session, self._ctx)
         update_id = event.update_id if isinstance(event, Update) else None
-        if update_id is not None and not await services.processed_updates.claim(update_id):
+        point = CommitPoint(session) if self._commit_before_replies else None
+        if update_id is not None and not await services.processed_updates.claim(
+            update_id, completed=point is None
+        ):
             DUPLICATES.inc()
             log.info("update %s was delivered again: already processed, skipped", update_id)
             return None
@@ -77,14 +83,14 @@ class UnitOfWork(BaseMiddleware):
             await services.contacts.mark_reachable(contact)  # they wrote: they have not blocked us
         data["contact"] = contact
         data["contact_language"] = contact.language if contact is not None else None
-        point = CommitPoint(session)
         token = current_commit_point.set(point)
         try:
             result = await handler(event, data)
         finally:
-            point.active = False  # a task the handler started must not commit this session later
+            if point is not None:
+                point.active = False  # a task the handler started must not commit this session later
             current_commit_point.reset(token)
-        if update_id is not None:
+        if point is not None and update_id is not None:
             await services.processed_updates.complete(update_id)
         await session.commit()
         return result

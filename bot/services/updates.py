@@ -1,9 +1,11 @@
 """Telegram updates already processed: each update takes effect once, even when delivered twice.
 
-The update's id is claimed in the update's first transaction, first thing, as not completed, and marked
-completed in its last one. An update that replies is two transactions or more, because its work is
-committed before each reply goes out (bot/commit_point.py), and it may stop after the first: a reply that
-cannot be sent, the database gone, the process killed.
+The update's id is claimed in the update's first transaction, first thing. On PostgreSQL an update is one
+transaction, and its claim is completed from the start: it commits or rolls back with everything else.
+
+On SQLite an update that replies is two transactions or more, because its work is committed before each
+reply goes out (bot/commit_point.py). Its claim is not completed until its last transaction, and it may
+stop after the first: a reply that cannot be sent, the database gone, the process killed.
 
 A delivery of a completed update is skipped. A delivery of one that stopped half-way runs it again, on
 what its first part committed: a survey answer then finds its question answered, and shows the current one.
@@ -46,10 +48,11 @@ class ProcessedUpdates:
         self._session = session
         self._clock = clock
 
-    async def claim(self, update_id: int) -> bool:
-        """Take the update up (in the current transaction); False when an earlier delivery completed it."""
+    async def claim(self, update_id: int, *, completed: bool) -> bool:
+        """Take the update up (in the current transaction), as `completed` when it is to be one transaction;
+        False when an earlier delivery completed it."""
         statement = _claim(self._session.get_bind().dialect.name)
-        values = {"update_id": update_id, "processed_at": self._clock.now(), "completed": False}
+        values = {"update_id": update_id, "processed_at": self._clock.now(), "completed": completed}
         return (await self._session.execute(statement, values)).first() is not None
 
     async def complete(self, update_id: int) -> None:
