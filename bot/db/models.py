@@ -391,8 +391,9 @@ class OutboxMessage(Base):
 
 class ProcessedUpdate(Base):
     """A Telegram update taken up for processing, written in the update's first transaction; `completed`
-    once its last transaction commits. A second delivery of a completed update is skipped; one of an
-    update that stopped half-way (bot/commit_point.py) is processed again. Purged after a day."""
+    once its last transaction commits (on PostgreSQL an update is one transaction, completed from the
+    start). A second delivery of a completed update is skipped; one of an update that stopped half-way
+    (bot/commit_point.py) is processed again. Purged after a day."""
 
     __tablename__ = "processed_updates"
 
