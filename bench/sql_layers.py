@@ -2,13 +2,14 @@
 
     python -m bench.sql_layers [--answers 2000] [--output PATH]
 
-Issue 9's throughput target (CPU per update at most 2× a bare aiogram bot's) is missed, and most of the
-gap is the database's work (bench/RESULTS.md §1). This benchmark says how much of that is the layers the
-bot goes through. N residents each answer the first question of a survey (a select_one) once, as the
-bot's unit of work does: claim the update, read the contact, read the response with its round and
-answers, write the response's position and the answer, commit (before the replies, bot/commit_point.py);
-then mark the update completed, commit. The statements this sends to SQLite are recorded, then run again,
-text and parameters unchanged, transaction by transaction, through each layer below:
+Issue 9's throughput target (CPU per update at most 2× a bare aiogram bot's) is missed; one update at a
+time, about half of the gap is the database's work (bench/RESULTS.md §1). This benchmark says how much of
+that is the layers the bot goes through. N residents each answer the first question of a survey (a
+select_one) once, as the bot's unit of work does: claim the update, read the contact, read the response
+with its round and answers, write the response's position and the answer, commit (before the replies,
+bot/commit_point.py); then mark the update completed, commit. The statements this sends to SQLite are
+recorded, then run again, text and parameters unchanged, transaction by transaction, through each layer
+below:
 
 1. ``shipped``: the services the survey's button handler calls (`ProcessedUpdates.claim` and `complete`,
    `Contacts.find`, `SurveyRunner.load` and `choose`, the commits): SQLAlchemy's async ORM over the bot's
