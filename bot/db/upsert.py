@@ -39,6 +39,18 @@ def _upsert_statement(
 
 
 @cache
+def _upsert_unless_statement(
+    dialect: str, table: Table, conflict: tuple[str, ...], update: tuple[str, ...], unless: str
+) -> Insert:
+    statement = _insert(dialect, table)
+    return statement.on_conflict_do_update(  # type: ignore[no-any-return]
+        index_elements=list(conflict),
+        set_={name: statement.excluded[name] for name in update},
+        where=table.c[unless].is_(False),
+    ).returning(table.c[conflict[0]])
+
+
+@cache
 def _insert_ignore_statement(dialect: str, table: Table, conflict: tuple[str, ...]) -> Insert:
     statement = _insert(dialect, table).on_conflict_do_nothing(index_elements=list(conflict))
     return statement.returning(table.c[conflict[0]])  # type: ignore[no-any-return]
@@ -73,5 +85,22 @@ async def insert_ignore(
 ) -> bool:
     """INSERT values unless a row with the same `conflict` columns exists; True when a row was inserted."""
     statement = _insert_ignore_statement(_dialect(session), _table(model), tuple(conflict))
+    await _autoflush(session)
+    return (await session.execute(statement, dict(values))).first() is not None
+
+
+async def upsert_unless(
+    session: AsyncSession,
+    model: type[DeclarativeBase],
+    values: Mapping[str, Any],
+    conflict: Sequence[str],
+    update: Sequence[str],
+    unless: str,
+) -> bool:
+    """INSERT values; on a conflict, overwrite `update` columns unless the existing row's boolean column
+    `unless` is true. True when a row was inserted or overwritten."""
+    statement = _upsert_unless_statement(
+        _dialect(session), _table(model), tuple(conflict), tuple(update), unless
+    )
     await _autoflush(session)
     return (await session.execute(statement, dict(values))).first() is not None

@@ -18,29 +18,16 @@ or rolls back.
 from __future__ import annotations
 
 from datetime import datetime
-from functools import cache
 
-from sqlalchemy import Insert, Table, bindparam, delete, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import Table, bindparam, delete, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
 from bot.db.models import ProcessedUpdate
+from bot.db.upsert import upsert_unless
 
 _TABLE: Table = ProcessedUpdate.__table__  # type: ignore[assignment]
 _COMPLETE = update(_TABLE).where(_TABLE.c.update_id == bindparam("id")).values(completed=True)
-
-
-@cache
-def _claim(dialect: str) -> Insert:
-    """INSERT the update as not completed; on a conflict, take over a row that is not completed either.
-    RETURNING gives a row unless the update was completed."""
-    statement = (postgresql if dialect == "postgresql" else sqlite).insert(_TABLE)
-    return statement.on_conflict_do_update(  # type: ignore[no-any-return]
-        index_elements=["update_id"],
-        set_={"processed_at": statement.excluded.processed_at},
-        where=_TABLE.c.completed.is_(False),
-    ).returning(_TABLE.c.update_id)
 
 
 class ProcessedUpdates:
@@ -51,9 +38,11 @@ class ProcessedUpdates:
     async def claim(self, update_id: int, *, completed: bool) -> bool:
         """Take the update up (in the current transaction), as `completed` when it is to be one transaction;
         False when an earlier delivery completed it."""
-        statement = _claim(self._session.get_bind().dialect.name)
         values = {"update_id": update_id, "processed_at": self._clock.now(), "completed": completed}
-        return (await self._session.execute(statement, values)).first() is not None
+        # On a conflict, a row that is not completed is taken over; a completed one is left: skipped.
+        return await upsert_unless(
+            self._session, ProcessedUpdate, values, ["update_id"], ["processed_at"], unless="completed"
+        )
 
     async def complete(self, update_id: int) -> None:
         """Mark the update completed, in its last transaction."""
